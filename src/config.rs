@@ -1,0 +1,190 @@
+//! Configuration from the environment (API.md "Configuration and sandbox mode").
+//!
+//! Variables:
+//! - `DATABASE_URL` — the owner (migrations, `db setup`); plane URLs derive from it.
+//! - `GGZY_DB_URL_<PLANE>` — a plane's own URL (`IDENTITY`, `DECIDE`, `EXECUTE`, `SUPERVISE`,
+//!   `PUBLIC`, `SEQUENCER`); default: `DATABASE_URL` with the user `ggzy_<plane>` and the password
+//!   from `GGZY_DB_PASSWORD_<PLANE>` if set.
+//! - `GGZY_LISTEN` (default `127.0.0.1:8080`), `GGZY_DATA_DIR` (default `.data`).
+//! - `GGZY_ADMIN_PASSWORD` — the first admin's password, on first start.
+//! - `GGZY_SANDBOX` — `1` for a sandbox server.
+//! - `GGZY_SMTP_URL`, `GGZY_METRICS_TOKEN`, `GGZY_TRUSTED_PROXIES` (comma-separated IPs/CIDRs).
+//! - `GGZY_REGION_CODE` — the centre's 6-digit region code (default `440400`), recorded at setup.
+//! - `GGZY_JWT_PUBLIC_KEY_FILE` — for a plane process that verifies tokens but does not mint them.
+//! - `GGZY_DB_POOL_SIZE` — connections per plane pool (default 16).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use ipnet::IpNet;
+use url::Url;
+
+use crate::roles::Plane;
+
+/// Everything a process needs to know from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The owner's URL, if this process has it (embedded default, `migrate`, `db setup`).
+    pub database_url: Option<String>,
+    /// URL per plane role.
+    pub plane_urls: Vec<(Plane, String)>,
+    /// URL of the sequencer role.
+    pub sequencer_url: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Folder for keys and files.
+    pub data_dir: PathBuf,
+    /// First admin's password.
+    pub admin_password: Option<String>,
+    /// Sandbox server (模拟演练).
+    pub sandbox: bool,
+    /// SMTP URL; unset → file transport.
+    pub smtp_url: Option<String>,
+    /// Bearer token that opens `/metrics` to non-loopback clients.
+    pub metrics_token: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is trusted.
+    pub trusted_proxies: Vec<IpNet>,
+    /// The centre's region code (行政区划代码).
+    pub region_code: String,
+    /// Public key file for JWT verification in a process without the identity plane.
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// Connections per plane pool.
+    pub pool_size: usize,
+    /// Seconds before a statement is cancelled.
+    pub statement_timeout_ms: u64,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Replaces the user (and password) of a PostgreSQL URL.
+pub fn with_user(url: &str, user: &str, password: Option<&str>) -> anyhow::Result<String> {
+    let mut u = Url::parse(url).with_context(|| "DATABASE_URL is not a valid URL")?;
+    u.set_username(user)
+        .map_err(|_| anyhow::anyhow!("cannot set the user of {url}"))?;
+    u.set_password(password)
+        .map_err(|_| anyhow::anyhow!("cannot set the password of {url}"))?;
+    Ok(u.to_string())
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+pub fn with_database(url: &str, db: &str) -> anyhow::Result<String> {
+    let mut u = Url::parse(url).with_context(|| "not a valid database URL")?;
+    u.set_path(&format!("/{db}"));
+    Ok(u.to_string())
+}
+
+impl Config {
+    /// Reads the environment.
+    pub fn from_env() -> anyhow::Result<Config> {
+        let database_url = var("DATABASE_URL");
+        let mut plane_urls = Vec::new();
+        for plane in Plane::ALL {
+            plane_urls.push((plane, plane_url(&database_url, plane.as_str())?));
+        }
+        let sequencer_url = plane_url(&database_url, "sequencer")?;
+        let trusted_proxies = var("GGZY_TRUSTED_PROXIES")
+            .map(|v| parse_proxies(&v))
+            .transpose()?
+            .unwrap_or_default();
+        let region_code = var("GGZY_REGION_CODE").unwrap_or_else(|| "440400".into());
+        if region_code.len() != 6 || !region_code.chars().all(|c| c.is_ascii_digit()) {
+            bail!("GGZY_REGION_CODE must be a 6-digit region code, got {region_code:?}");
+        }
+        Ok(Config {
+            database_url,
+            plane_urls,
+            sequencer_url,
+            listen: var("GGZY_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir: PathBuf::from(var("GGZY_DATA_DIR").unwrap_or_else(|| ".data".into())),
+            admin_password: var("GGZY_ADMIN_PASSWORD"),
+            sandbox: matches!(var("GGZY_SANDBOX").as_deref(), Some("1" | "true" | "yes")),
+            smtp_url: var("GGZY_SMTP_URL"),
+            metrics_token: var("GGZY_METRICS_TOKEN"),
+            trusted_proxies,
+            region_code,
+            jwt_public_key_file: var("GGZY_JWT_PUBLIC_KEY_FILE").map(PathBuf::from),
+            pool_size: var("GGZY_DB_POOL_SIZE")
+                .map(|v| v.parse().context("GGZY_DB_POOL_SIZE"))
+                .transpose()?
+                .unwrap_or(16),
+            statement_timeout_ms: 30_000,
+        })
+    }
+
+    /// A configuration for the given owner URL, deriving every plane URL from it (tests, tools).
+    pub fn for_database(
+        database_url: &str,
+        data_dir: PathBuf,
+        sandbox: bool,
+    ) -> anyhow::Result<Config> {
+        let owner = Some(database_url.to_string());
+        let mut plane_urls = Vec::new();
+        for plane in Plane::ALL {
+            plane_urls.push((plane, with_user(database_url, &plane.db_role(), None)?));
+        }
+        Ok(Config {
+            database_url: owner,
+            plane_urls,
+            sequencer_url: with_user(database_url, "ggzy_sequencer", None)?,
+            listen: "127.0.0.1:0".into(),
+            data_dir,
+            admin_password: None,
+            sandbox,
+            smtp_url: None,
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
+            region_code: "440400".into(),
+            jwt_public_key_file: None,
+            pool_size: 8,
+            statement_timeout_ms: 30_000,
+        })
+    }
+
+    /// The URL of a plane's role.
+    pub fn plane_url(&self, plane: Plane) -> &str {
+        self.plane_urls
+            .iter()
+            .find(|(p, _)| *p == plane)
+            .map(|(_, u)| u.as_str())
+            .unwrap_or_default()
+    }
+
+    /// The owner URL, or a clear error for commands that need it.
+    pub fn owner_url(&self) -> anyhow::Result<&str> {
+        self.database_url.as_deref().context(
+            "DATABASE_URL is not set: run `scripts/run`, which starts the private PostgreSQL \
+             cluster, or point DATABASE_URL at your server",
+        )
+    }
+}
+
+fn plane_url(database_url: &Option<String>, name: &str) -> anyhow::Result<String> {
+    let upper = name.to_ascii_uppercase();
+    if let Some(url) = var(&format!("GGZY_DB_URL_{upper}")) {
+        return Ok(url);
+    }
+    match database_url {
+        Some(url) => with_user(
+            url,
+            &format!("ggzy_{name}"),
+            var(&format!("GGZY_DB_PASSWORD_{upper}")).as_deref(),
+        ),
+        // A plane process without DATABASE_URL must be given its own URL; an empty one fails
+        // at connection time with a message naming the variable.
+        None => Ok(String::new()),
+    }
+}
+
+fn parse_proxies(v: &str) -> anyhow::Result<Vec<IpNet>> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .with_context(|| format!("GGZY_TRUSTED_PROXIES: {s:?} is not an IP or CIDR"))
+        })
+        .collect()
+}

@@ -1,0 +1,4 @@
+//! The decide plane: approvals now; rule sets, the calendar, the expert pool, filings and
+//! reserve prices as they land.
+
+pub mod approvals;

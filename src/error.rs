@@ -1,0 +1,222 @@
+//! One error type for the whole service, rendered as RFC 9457 problem+json with a stable `code`.
+//!
+//! Domain functions return `AppResult<T>`; database-only functions return `QueryResult<T>`,
+//! which converts here. Internal errors are logged with their cause chain and answered without
+//! it.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Result of a domain or handler function.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// A statutory rule broken by a command (API.md: `violations`).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Violation {
+    /// The rule's id in the rule set.
+    pub rule: String,
+    /// `"<law> 第N条"`.
+    pub citation: String,
+    /// What was wrong, in words.
+    pub detail: String,
+}
+
+/// The problem+json body (RFC 9457) every error answers with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type (`about:blank` style tag URIs under ggzy).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short human summary of the type.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What happened in this case.
+    pub detail: String,
+    /// Stable snake_case code clients switch on.
+    pub code: String,
+    /// Broken statutory rules, for 422s that cite the law.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<Violation>>,
+}
+
+/// The service's error: a status, a stable code and a detail, or an internal failure.
+pub struct AppError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    violations: Option<Vec<Violation>>,
+    retry_after: Option<u64>,
+    source: Option<anyhow::Error>,
+}
+
+impl AppError {
+    /// An error with a status, a stable code and a detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError {
+            status,
+            code,
+            detail: detail.into(),
+            violations: None,
+            retry_after: None,
+            source: None,
+        }
+    }
+    /// 400 with a code.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+    /// 401: no or invalid credentials.
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+    /// 403: authenticated but not allowed.
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, code, detail)
+    }
+    /// 404 for a kind of thing.
+    pub fn not_found(what: &str) -> AppError {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+    /// 409: a domain rule refuses the command in the current state.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::CONFLICT, code, detail)
+    }
+    /// 422: well-formed but invalid.
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+    /// 422 citing the statutory rules the command breaks.
+    pub fn violations(violations: Vec<Violation>) -> AppError {
+        let detail = violations
+            .iter()
+            .map(|v| format!("{} ({})", v.detail, v.citation))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut e = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule_violation", detail);
+        e.violations = Some(violations);
+        e
+    }
+    /// 423: the subject is under a hold (a supervision directive or a regulator's order).
+    pub fn suspended(detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::LOCKED, "suspended", detail)
+    }
+    /// 429 with `Retry-After`.
+    pub fn too_many_requests(retry_after_secs: u64, detail: impl Into<String>) -> AppError {
+        let mut e = AppError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail);
+        e.retry_after = Some(retry_after_secs.max(1));
+        e
+    }
+    /// 503: the database is unreachable or the pool is exhausted.
+    pub fn unavailable(detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+    }
+    /// 500 with a logged cause that is never sent to the client.
+    pub fn internal(source: impl Into<anyhow::Error>) -> AppError {
+        let mut e = AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; it has been logged",
+        );
+        e.source = Some(source.into());
+        e
+    }
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The problem body.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("https://ggzy.invalid/problems/{}", self.code),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            violations: self.violations.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)?;
+        if let Some(src) = &self.source {
+            // the whole cause chain, for the logs
+            write!(f, ": {src:#}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status.is_server_error() {
+            tracing::error!(error.code = self.code, error.cause = ?self, "request failed");
+        }
+        let mut resp = HttpResponse::build(self.status);
+        resp.content_type("application/problem+json");
+        if let Some(secs) = self.retry_after {
+            resp.insert_header(("Retry-After", secs.to_string()));
+        }
+        resp.json(self.problem())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::NotFound => AppError::not_found("resource"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::conflict(
+                "already_exists",
+                "a record with the same key already exists",
+            ),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::unavailable("the database connection was lost; try again")
+            }
+            _ => AppError::internal(e),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        tracing::warn!(error = %e, "database pool error");
+        AppError::unavailable("the database is unavailable; try again shortly")
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::internal(e)
+    }
+}

@@ -1,0 +1,193 @@
+//! The gate: looks up the matched route's declaration, authenticates (401), checks the role and
+//! the one-time password rule (403), and passes the caller on. An API path without a
+//! declaration is refused: nothing is served that the route table does not name.
+//! `decorate` adds the platform headers, records metrics and nudges the sequencer.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+use tracing_actix_web::RequestId;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::http::client;
+use crate::http::ctx::{Caller, GateInfo};
+use crate::http::routes::{Access, INDEX, ROUTES};
+
+fn state_of(req: &ServiceRequest) -> Result<web::Data<AppState>, actix_web::Error> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")).into())
+}
+
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    if let Some(h) = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+    {
+        let mut parts = h.splitn(2, ' ');
+        let scheme = parts.next().unwrap_or_default();
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return parts.next().map(|t| t.trim().to_string());
+        }
+        return None;
+    }
+    // WebSocket routes also accept the token as a query parameter (API.md "Auth").
+    let is_ws = req
+        .headers()
+        .get("upgrade")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_ws {
+        return web::Query::<std::collections::HashMap<String, String>>::from_query(
+            req.query_string(),
+        )
+        .ok()
+        .and_then(|q| q.get("access_token").cloned());
+    }
+    None
+}
+
+/// The authorisation middleware (see the module docs).
+pub async fn gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    match check(&req) {
+        Ok(Some(info)) => {
+            req.extensions_mut().insert(info);
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body)
+        }
+        Ok(None) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
+}
+
+/// Decides on a request: `Ok(None)` passes it on untouched (no route matched, another method of
+/// a declared path, a page outside the API), `Ok(Some)` admits it, `Err` refuses it.
+fn check(req: &ServiceRequest) -> Result<Option<GateInfo>, AppError> {
+    let Some(pattern) = req.match_pattern() else {
+        return Ok(None);
+    };
+    let method = req.method().as_str();
+    let Some(decl) = INDEX.get(&(method, pattern.as_str())).copied() else {
+        let declared_path = ROUTES.iter().any(|r| r.path == pattern);
+        if pattern.starts_with("/api/v1") && !declared_path {
+            tracing::error!(route = %pattern, "undeclared API route refused");
+            return Err(AppError::internal(anyhow::anyhow!(
+                "undeclared route {pattern}"
+            )));
+        }
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
+    let addr = client::of_service_request(req, &state.config.trusted_proxies);
+    let mut caller = None;
+    match decl.access {
+        Access::Public => {}
+        Access::Metrics => {
+            let loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+            let token_ok = match (&state.config.metrics_token, bearer(req)) {
+                (Some(expected), Some(given)) => {
+                    constant_time_eq(expected.as_bytes(), given.as_bytes())
+                }
+                _ => false,
+            };
+            if !loopback && !token_ok {
+                return Err(AppError::unauthorized(
+                    "metrics_token_required",
+                    "metrics are served to loopback clients or with the metrics token",
+                ));
+            }
+        }
+        access => {
+            let token = bearer(req).ok_or_else(|| {
+                AppError::unauthorized("missing_token", "this route needs a bearer token")
+            })?;
+            let claims = state.jwt.verify(&token)?;
+            if claims.must_change_password && access != Access::Account {
+                return Err(AppError::forbidden(
+                    "password_change_required",
+                    "change the one-time password first (POST /api/v1/me/password)",
+                ));
+            }
+            if !access.allows(claims.role) {
+                return Err(AppError::forbidden(
+                    "forbidden_role",
+                    format!(
+                        "a {} may not call {} {}",
+                        claims.role.as_str(),
+                        decl.method,
+                        decl.path
+                    ),
+                ));
+            }
+            caller = Some(Caller {
+                user_id: claims.user_id,
+                role: claims.role,
+                plane: claims.plane,
+                org_id: claims.org_id,
+            });
+        }
+    }
+    Ok(Some(GateInfo {
+        decl,
+        caller,
+        client_addr: addr.map(|a| a.to_string()),
+    }))
+}
+
+/// Compares secrets without leaking their common prefix length through timing.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Adds `X-Server-Time`, `X-Request-Id` and (sandbox) `X-GGZY-Sandbox`; records request metrics;
+/// wakes the sequencer after a state-changing request.
+pub async fn decorate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let started = Instant::now();
+    let state = state_of(&req)?;
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let method = req.method().clone();
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.to_string());
+    let mut res = next.call(req).await?;
+    let status = res.status().as_u16();
+    state
+        .metrics
+        .observe(&route, method.as_str(), status, started.elapsed());
+    if method != actix_web::http::Method::GET {
+        state.sequencer_signal.notify_one();
+    }
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&crate::core::clock::fmt(state.platform_time.now())) {
+        headers.insert(HeaderName::from_static("x-server-time"), v);
+    }
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        headers.insert(HeaderName::from_static("x-request-id"), id);
+    }
+    if state.config.sandbox {
+        headers.insert(
+            HeaderName::from_static("x-ggzy-sandbox"),
+            HeaderValue::from_static("1"),
+        );
+    }
+    Ok(res)
+}

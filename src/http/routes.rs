@@ -1,0 +1,143 @@
+//! The route table: every API route with its plane (the pool that serves it) and the roles
+//! allowed — the first of the three enforcements of the separation of powers (DESIGN.md §2).
+//! The app registers exactly these routes, the gate enforces them, a test walks them all
+//! (route × role) and another checks that the OpenAPI document lists them.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use actix_web::{Resource, web};
+
+use crate::roles::{Plane, Role};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, no token.
+    Public,
+    /// Any signed-in user whose password is in order.
+    SignedIn,
+    /// Any signed-in user, even one still on a one-time password (`/me`, `/me/password`).
+    Account,
+    /// Only these roles.
+    Roles(&'static [Role]),
+    /// Loopback clients, or the metrics token.
+    Metrics,
+}
+
+impl Access {
+    /// Whether a signed-in user of `role` passes (ignoring the one-time password rule).
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::SignedIn | Access::Account => true,
+            Access::Roles(roles) => roles.contains(&role),
+            Access::Metrics => false,
+        }
+    }
+
+    /// Whether the route needs a bearer token.
+    pub fn needs_token(self) -> bool {
+        matches!(self, Access::SignedIn | Access::Account | Access::Roles(_))
+    }
+}
+
+/// One declared route.
+pub struct RouteDecl {
+    /// HTTP method (upper case).
+    pub method: &'static str,
+    /// Full path pattern, as actix and OpenAPI write it.
+    pub path: &'static str,
+    /// The plane whose pool serves it.
+    pub plane: Plane,
+    /// Who may call it.
+    pub access: Access,
+    /// Adds the handler to its resource.
+    pub register: fn(Resource) -> Resource,
+}
+
+impl std::fmt::Debug for RouteDecl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} ({}, {:?})",
+            self.method,
+            self.path,
+            self.plane.as_str(),
+            self.access
+        )
+    }
+}
+
+macro_rules! route_table {
+    ($( $method:ident $path:literal, $plane:ident, $access:expr => $handler:path; )*) => {
+        /// Every API route.
+        pub static ROUTES: &[RouteDecl] = &[$(
+            RouteDecl {
+                method: stringify!($method),
+                path: $path,
+                plane: Plane::$plane,
+                access: $access,
+                register: |r| r.route(web::method(actix_web::http::Method::$method).to($handler)),
+            },
+        )*];
+    };
+}
+
+use crate::{decide, execute, identity, ops};
+use Access::*;
+use Role::*;
+
+route_table! {
+    // ops (served by every process)
+    GET "/api/v1/health", Public, Public => ops::health::health;
+    GET "/api/v1/metrics", Public, Metrics => ops::metrics::metrics;
+    GET "/api/v1/openapi.json", Public, Public => ops::openapi::openapi_json;
+    // identity
+    POST "/api/v1/auth/register", Identity, Public => identity::handlers::register;
+    POST "/api/v1/auth/login", Identity, Public => identity::handlers::login;
+    GET "/api/v1/me", Identity, Account => identity::handlers::me;
+    POST "/api/v1/me/password", Identity, Account => identity::handlers::change_password;
+    POST "/api/v1/admin/users", Identity, Roles(&[Admin]) => identity::handlers::create_user;
+    POST "/api/v1/sandbox/clock", Identity, Roles(&[Admin]) => ops::sandbox::advance_clock;
+    // execute
+    POST "/api/v1/projects", Execute, Roles(&[Agency, Purchaser]) => execute::projects::create_project;
+    GET "/api/v1/projects/{id}", Execute,
+        Roles(&[Agency, Purchaser, CenterStaff, Regulator, Supervisor]) => execute::projects::get_project;
+    // decide
+    POST "/api/v1/projects/{id}/approval", Decide, Roles(&[Regulator]) => decide::approvals::decide_approval;
+}
+
+/// Routes by (method, path).
+pub static INDEX: LazyLock<HashMap<(&'static str, &'static str), &'static RouteDecl>> =
+    LazyLock::new(|| ROUTES.iter().map(|r| ((r.method, r.path), r)).collect());
+
+/// Registers the routes of the served planes (public ones always), one resource per path.
+pub fn configure(cfg: &mut web::ServiceConfig, planes: &[Plane]) {
+    let mut paths: Vec<&'static str> = Vec::new();
+    for r in ROUTES {
+        if !paths.contains(&r.path) {
+            paths.push(r.path);
+        }
+    }
+    for path in paths {
+        let mut resource = web::resource(path).default_service(web::to(method_not_allowed));
+        let mut any = false;
+        for r in ROUTES.iter().filter(|r| r.path == path) {
+            if r.plane == Plane::Public || planes.contains(&r.plane) {
+                resource = (r.register)(resource);
+                any = true;
+            }
+        }
+        if any {
+            cfg.service(resource);
+        }
+    }
+}
+
+async fn method_not_allowed() -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    Err(crate::error::AppError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this method is not allowed on this path",
+    ))
+}

@@ -1,0 +1,292 @@
+//! The `ggzy` command: serve, migrate, db setup, admin, audit verify, demo, routes.
+
+use std::io::Read;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use ggzy::config::Config;
+use ggzy::core::audit::Actor;
+use ggzy::roles::{Plane, Role};
+
+#[derive(Parser)]
+#[command(
+    name = "ggzy",
+    version,
+    about = "公共资源交易平台 — public resource trading platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the API (all planes, or one with --plane).
+    Serve {
+        /// Serve one plane only: identity, decide, execute, supervise or public.
+        #[arg(long)]
+        plane: Option<String>,
+        /// HTTP worker threads (default: the number of cores).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+    /// Run the pending migrations (owner's DATABASE_URL).
+    Migrate,
+    /// Database administration.
+    Db {
+        #[command(subcommand)]
+        command: DbCmd,
+    },
+    /// Account administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCmd,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCmd,
+    },
+    /// The sandbox demo centre.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCmd,
+    },
+    /// Print the route table (method, path, plane, roles) — for proxies routing planes.
+    Routes,
+}
+
+#[derive(Subcommand)]
+enum DbCmd {
+    /// Create the plane roles and the database, migrate, record the mode (superuser; idempotent).
+    Setup,
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Create an account; the password is read from GGZY_NEW_PASSWORD or standard input.
+    CreateUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Role (admin, regulator, center_staff, …).
+        #[arg(long)]
+        role: String,
+        /// Display name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// E-mail.
+        #[arg(long)]
+        email: Option<String>,
+        /// Org name (agency, purchaser, bidder).
+        #[arg(long)]
+        org_name: Option<String>,
+        /// Org code 统一社会信用代码 (agency, purchaser, bidder).
+        #[arg(long)]
+        org_code: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Verify the audit hash chain; names the first bad entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum DemoCmd {
+    /// Load the demo centre (sandbox only; idempotent).
+    Load,
+}
+
+fn init_logging() {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn,diesel_async=warn"));
+    let _ = fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() {
+    init_logging();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("ggzy: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    match cli.command {
+        Cmd::Serve { plane, workers } => {
+            let planes = match plane.as_deref() {
+                None => vec![
+                    Plane::Identity,
+                    Plane::Decide,
+                    Plane::Execute,
+                    Plane::Supervise,
+                    Plane::Public,
+                ],
+                Some(p) => vec![Plane::parse(p).with_context(|| format!("unknown plane {p:?}"))?],
+            };
+            let workers = workers.unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            });
+            let running = ggzy::app::start(config, planes.clone(), workers).await?;
+            let names: Vec<&str> = planes.iter().map(|p| p.as_str()).collect();
+            tracing::info!(addr = %running.addr, planes = ?names, "serving on http://{}", running.addr);
+            let server = running.server.context("server")?;
+            let tasks = running.tasks;
+            let result = server.await;
+            for t in tasks {
+                t.abort();
+            }
+            result.context("the HTTP server failed")?;
+        }
+        Cmd::Migrate => {
+            let applied = ggzy::db::setup::migrate(config.owner_url()?).await?;
+            println!(
+                "migrations applied: {}",
+                if applied.is_empty() {
+                    "none (up to date)".into()
+                } else {
+                    applied.join(", ")
+                }
+            );
+        }
+        Cmd::Db {
+            command: DbCmd::Setup,
+        } => {
+            let owner = config.owner_url()?;
+            ggzy::db::setup::setup(owner, config.sandbox, &config.region_code).await?;
+            println!(
+                "database {} ready ({} mode, region {})",
+                ggzy::db::setup::redact(owner),
+                if config.sandbox {
+                    "sandbox"
+                } else {
+                    "production"
+                },
+                config.region_code
+            );
+        }
+        Cmd::Admin {
+            command:
+                AdminCmd::CreateUser {
+                    username,
+                    role,
+                    display_name,
+                    email,
+                    org_name,
+                    org_code,
+                },
+        } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
+            let password = match std::env::var("GGZY_NEW_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s.trim_end_matches(['\n', '\r']).to_string()
+                }
+            };
+            let url = config.plane_url(Plane::Identity).to_string();
+            if url.is_empty() {
+                bail!("no identity plane URL: set DATABASE_URL or GGZY_DB_URL_IDENTITY");
+            }
+            let mut conn = AsyncPgConnection::establish(&url)
+                .await
+                .context("connecting as ggzy_identity")?;
+            let acc = ggzy::identity::accounts::NewAccount {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                email: email.unwrap_or_else(|| format!("{username}@ggzy.invalid")),
+                username,
+                password,
+                role,
+                org_name,
+                org_code,
+            };
+            let by = if role == Role::Admin {
+                ggzy::identity::accounts::CreatedBy::Platform
+            } else {
+                ggzy::identity::accounts::CreatedBy::Admin(uuid_nil())
+            };
+            let me = conn
+                .transaction(async |c| {
+                    ggzy::identity::accounts::create_account(c, &Actor::system("cli"), acc, by)
+                        .await
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created {} ({}), id {}",
+                me.username,
+                me.role.as_str(),
+                me.id
+            );
+        }
+        Cmd::Audit {
+            command: AuditCmd::Verify,
+        } => {
+            let url = if config.sequencer_url.is_empty() {
+                config.owner_url()?.to_string()
+            } else {
+                config.sequencer_url.clone()
+            };
+            let mut conn = AsyncPgConnection::establish(&url)
+                .await
+                .context("connecting to verify the audit chain")?;
+            let report = ggzy::core::audit_verify::verify(&mut conn).await?;
+            match report.broken {
+                None => println!(
+                    "audit chain OK: {} entries, head {}",
+                    report.verified, report.head
+                ),
+                Some(b) => {
+                    println!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
+                    std::process::exit(2);
+                }
+            }
+        }
+        Cmd::Demo {
+            command: DemoCmd::Load,
+        } => {
+            let state = ggzy::app::prepare(
+                config,
+                vec![
+                    Plane::Identity,
+                    Plane::Decide,
+                    Plane::Execute,
+                    Plane::Supervise,
+                ],
+            )
+            .await?;
+            ggzy::demo::load(&state).await?;
+        }
+        Cmd::Routes => {
+            for r in ggzy::http::routes::ROUTES {
+                println!(
+                    "{:<7} {:<45} {:<10} {:?}",
+                    r.method,
+                    r.path,
+                    r.plane.as_str(),
+                    r.access
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn uuid_nil() -> uuid::Uuid {
+    uuid::Uuid::nil()
+}

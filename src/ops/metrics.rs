@@ -1,0 +1,140 @@
+//! `GET /metrics`: Prometheus text — requests and latencies per route, pool usage, job queue
+//! depth, sequencer state. Served to loopback clients or with `GGZY_METRICS_TOKEN`.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use actix_web::HttpResponse;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::error::AppResult;
+use crate::http::ctx::Ctx;
+
+/// The process's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pools: IntGaugeVec,
+    gauges: IntGaugeVec,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Registers the metric families.
+    pub fn new() -> Metrics {
+        let registry = Registry::new_custom(Some("ggzy".into()), None).unwrap_or_default();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by route, method and status",
+            ),
+            &["route", "method", "status"],
+        )
+        .expect("static metric definition");
+        let latency = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP latency by route").buckets(
+                vec![
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+                ],
+            ),
+            &["route", "method"],
+        )
+        .expect("static metric definition");
+        let pools = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "database pool connections by plane and state",
+            ),
+            &["plane", "state"],
+        )
+        .expect("static metric definition");
+        let gauges = IntGaugeVec::new(Opts::new("state", "jobs and sequencer state"), &["name"])
+            .expect("static metric definition");
+        for c in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(pools.clone()),
+            Box::new(gauges.clone()),
+        ] {
+            let _ = registry.register(c);
+        }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            pools,
+            gauges,
+        }
+    }
+
+    /// Records one request.
+    pub fn observe(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        self.requests
+            .with_label_values(&[route, method, &status.to_string()])
+            .inc();
+        self.latency
+            .with_label_values(&[route, method])
+            .observe(elapsed.as_secs_f64());
+    }
+}
+
+/// Prometheus text metrics.
+#[utoipa::path(get, path = "/api/v1/metrics", tag = "ops",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain"),
+              (status = 401, body = crate::error::Problem, description = "metrics_token_required")))]
+pub async fn metrics(ctx: Ctx) -> AppResult<HttpResponse> {
+    let state = &ctx.state;
+    let m = &state.metrics;
+    for (plane, pool) in state.pools.iter() {
+        let s = pool.status();
+        m.pools
+            .with_label_values(&[plane.as_str(), "size"])
+            .set(s.size as i64);
+        m.pools
+            .with_label_values(&[plane.as_str(), "available"])
+            .set(s.available as i64);
+        m.pools
+            .with_label_values(&[plane.as_str(), "max"])
+            .set(s.max_size as i64);
+    }
+    let mut conn = ctx.conn().await?;
+    let due = crate::core::jobs::due_count(&mut conn).await?;
+    m.gauges.with_label_values(&["jobs_due"]).set(due);
+    let st = &state.sequencer_stats;
+    m.gauges
+        .with_label_values(&["sequencer_leader"])
+        .set(st.is_leader.load(Ordering::Relaxed) as i64);
+    m.gauges
+        .with_label_values(&["sequencer_backlog"])
+        .set(st.backlog.load(Ordering::Relaxed));
+    m.gauges
+        .with_label_values(&["sequencer_audit_head"])
+        .set(st.audit_head.load(Ordering::Relaxed));
+    let last = st.last_pass_ms.load(Ordering::Relaxed);
+    let lag_ms = if last > 0 {
+        chrono::Utc::now().timestamp_millis() - last
+    } else {
+        -1
+    };
+    m.gauges
+        .with_label_values(&["sequencer_lag_ms"])
+        .set(lag_ms);
+    m.gauges
+        .with_label_values(&["event_hub_last_seq"])
+        .set(state.hub.last_seq());
+    let mut buf = Vec::new();
+    TextEncoder::new()
+        .encode(&m.registry.gather(), &mut buf)
+        .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("encoding metrics: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(buf))
+}
