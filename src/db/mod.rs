@@ -24,12 +24,15 @@ pub type DbConn = Object<AsyncPgConnection>;
 /// Adds `application_name` and a `statement_timeout` to a connection URL.
 pub fn tune_url(url: &str, app_name: &str, statement_timeout_ms: u64) -> anyhow::Result<String> {
     let mut u = Url::parse(url).context("invalid database URL")?;
-    u.query_pairs_mut()
-        .append_pair("application_name", app_name)
-        .append_pair(
-            "options",
-            &format!("-c statement_timeout={statement_timeout_ms} -c timezone=UTC"),
-        );
+    // Spaces as %20: libpq-style parsers do not read `+` as a space.
+    let extra = format!(
+        "application_name={app_name}&options=-c%20statement_timeout%3D{statement_timeout_ms}%20-c%20timezone%3DUTC"
+    );
+    let query = match u.query() {
+        Some(q) if !q.is_empty() => format!("{q}&{extra}"),
+        _ => extra,
+    };
+    u.set_query(Some(&query));
     Ok(u.to_string())
 }
 

@@ -71,18 +71,23 @@ pub async fn record_failure(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     for (key, free) in [(pair, PAIR_FREE_FAILURES), (addr, ADDR_FREE_FAILURES)] {
-        diesel::sql_query(
-            "WITH up AS ( \
-                INSERT INTO login_throttle AS t (key, failures, last_failure_at) VALUES ($1, 1, $2) \
-                ON CONFLICT (key) DO UPDATE SET \
-                    failures = CASE WHEN $2 - t.last_failure_at > make_interval(secs => $4) \
-                                    THEN 1 ELSE t.failures + 1 END, \
-                    last_failure_at = $2 \
-                RETURNING key, failures) \
-             UPDATE login_throttle SET blocked_until = CASE WHEN up.failures >= $3 \
-                 THEN $2 + make_interval(secs => least(30 * power(2, least(up.failures - $3, 20)), $5)) END \
-             FROM up WHERE login_throttle.key = up.key",
-        )
+        // n = the new count; every SET expression sees the old row, so n is spelled out.
+        let n = "(CASE WHEN $2 - t.last_failure_at > make_interval(secs => $4) \
+                  THEN 1 ELSE t.failures + 1 END)";
+        let wait = |n: &str| {
+            format!(
+                "CASE WHEN {n} >= $3 THEN $2 + make_interval(secs => \
+                 least(30 * power(2, least({n} - $3, 20)), $5)) END"
+            )
+        };
+        diesel::sql_query(format!(
+            "INSERT INTO login_throttle AS t (key, failures, last_failure_at, blocked_until) \
+             VALUES ($1, 1, $2, {first}) \
+             ON CONFLICT (key) DO UPDATE SET failures = {n}, last_failure_at = $2, \
+                 blocked_until = {again}",
+            first = wait("1"),
+            again = wait(n),
+        ))
         .bind::<Text, _>(key)
         .bind::<Timestamptz, _>(now)
         .bind::<Integer, _>(free)

@@ -1,0 +1,10 @@
+//! Black-box tests: the app on port 0 against a database cloned per test from a migrated
+//! template (real PostgreSQL, real HTTP). Run them with `scripts/test`.
+
+mod accounts;
+mod audit;
+mod grants;
+mod helpers;
+mod routes;
+mod sandbox;
+mod sequencer;
