@@ -262,7 +262,7 @@ async fn demo_project(state: &AppState) -> anyhow::Result<()> {
 fn print_logins(state: &AppState) {
     println!();
     println!("Demo centre (sandbox) — logins (password for every demo account: {DEMO_PASSWORD})");
-    println!("  {:<12} {:<18} {}", "username", "role", "who");
+    println!("  {:<12} {:<18} who", "username", "role");
     println!(
         "  {:<12} {:<18} {}",
         "admin",

@@ -91,6 +91,9 @@ async fn check_holds(conn: &mut AsyncPgConnection, subject: &Subject) -> AppResu
     Ok(())
 }
 
+/// One row of a state machine's table: (from, action, to, roles allowed).
+pub type Transition<S, A> = (S, A, S, &'static [Role]);
+
 /// A declarative state machine: every allowed (state, action) pair, its next state, and the
 /// roles that may take it.
 pub trait Machine {
@@ -101,7 +104,7 @@ pub trait Machine {
     /// Name for messages.
     const NAME: &'static str;
     /// The table: (from, action, to, roles).
-    fn table() -> &'static [(Self::State, Self::Action, Self::State, &'static [Role])];
+    fn table() -> &'static [Transition<Self::State, Self::Action>];
 }
 
 /// Looks up the next state, refusing a role not allowed (403) or an action not allowed in this

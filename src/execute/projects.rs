@@ -16,7 +16,7 @@ use crate::core::audit;
 use crate::core::clock;
 use crate::core::money::Money;
 use crate::core::outbox::{self, Kind};
-use crate::core::transition::Machine;
+use crate::core::transition::{Machine, Transition};
 use crate::db::schema::{orgs, project_approvals, projects};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::body::Command;
@@ -77,7 +77,7 @@ impl Machine for ProjectMachine {
     type State = ProjectStatus;
     type Action = ProjectAction;
     const NAME: &'static str = "project";
-    fn table() -> &'static [(ProjectStatus, ProjectAction, ProjectStatus, &'static [Role])] {
+    fn table() -> &'static [Transition<ProjectStatus, ProjectAction>] {
         use ProjectAction::*;
         use ProjectStatus::*;
         &[
