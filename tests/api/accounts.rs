@@ -283,13 +283,7 @@ async fn projects_are_registered_approved_once_and_held_projects_refuse() {
     // a supervisor's suspension (written by the supervise plane's own role) holds the project
     let sup = pg(&app.db.url_as("ggzy_supervise")).await;
     let pid: uuid::Uuid = id.parse().unwrap();
-    sup.execute(
-        "INSERT INTO holds (id, subject_type, subject_id, kind, reason, ordered_by, ordered_role)
-         VALUES (gen_random_uuid(), 'project', $1, 'suspend', '举报核查中', $2, 'supervisor')",
-        &[&pid, &supervisor.id],
-    )
-    .await
-    .unwrap();
+    hold(&sup, pid, supervisor.id, "suspend", "举报核查中").await;
     let approve = json!({"decision": "approve", "reason": "符合条件", "must_tender": true});
     let r = app
         .post(
@@ -309,13 +303,7 @@ async fn projects_are_registered_approved_once_and_held_projects_refuse() {
         )
         .await;
     assert_eq!(r.status(), 423);
-    sup.execute(
-        "INSERT INTO holds (id, subject_type, subject_id, kind, reason, ordered_by, ordered_role)
-         VALUES (gen_random_uuid(), 'project', $1, 'resume', '核查完毕', $2, 'supervisor')",
-        &[&pid, &supervisor.id],
-    )
-    .await
-    .unwrap();
+    hold(&sup, pid, supervisor.id, "resume", "核查完毕").await;
     let r = app
         .post(
             &format!("/api/v1/projects/{id}/approval"),
@@ -343,4 +331,21 @@ async fn projects_are_registered_approved_once_and_held_projects_refuse() {
     assert_eq!(v["status"], "approved");
     assert_eq!(v["must_tender"], true);
     app.stop().await;
+}
+
+/// A supervisor's directive, written with the supervise plane's own role.
+async fn hold(
+    sup: &tokio_postgres::Client,
+    project: uuid::Uuid,
+    by: uuid::Uuid,
+    kind: &str,
+    reason: &str,
+) {
+    sup.execute(
+        "INSERT INTO holds (id, subject_type, subject_id, kind, reason, ordered_by, ordered_role)
+         VALUES (gen_random_uuid(), 'project', $1, $3, $4, $2, 'supervisor')",
+        &[&project, &by, &kind, &reason],
+    )
+    .await
+    .unwrap();
 }
