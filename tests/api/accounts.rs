@@ -285,41 +285,24 @@ async fn projects_are_registered_approved_once_and_held_projects_refuse() {
     let pid: uuid::Uuid = id.parse().unwrap();
     hold(&sup, pid, supervisor.id, "suspend", "举报核查中").await;
     let approve = json!({"decision": "approve", "reason": "符合条件", "must_tender": true});
+    let approval = format!("/api/v1/projects/{id}/approval");
     let r = app
-        .post(
-            &format!("/api/v1/projects/{id}/approval"),
-            Some(&regulator.token),
-            approve.clone(),
-        )
+        .post(&approval, Some(&regulator.token), approve.clone())
         .await;
     assert_eq!(r.status(), 423);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "suspended");
     // 423 comes before the body check
     let r = app
-        .post(
-            &format!("/api/v1/projects/{id}/approval"),
-            Some(&regulator.token),
-            json!({"nonsense": 1}),
-        )
+        .post(&approval, Some(&regulator.token), json!({"nonsense": 1}))
         .await;
     assert_eq!(r.status(), 423);
     hold(&sup, pid, supervisor.id, "resume", "核查完毕").await;
     let r = app
-        .post(
-            &format!("/api/v1/projects/{id}/approval"),
-            Some(&regulator.token),
-            approve.clone(),
-        )
+        .post(&approval, Some(&regulator.token), approve.clone())
         .await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "approved");
-    let r = app
-        .post(
-            &format!("/api/v1/projects/{id}/approval"),
-            Some(&regulator.token),
-            approve,
-        )
-        .await;
+    let r = app.post(&approval, Some(&regulator.token), approve).await;
     assert_eq!(r.status(), 409);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "invalid_state");
     let v: Value = app
