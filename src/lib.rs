@@ -12,10 +12,13 @@ pub mod db;
 pub mod decide;
 pub mod demo;
 pub mod error;
+pub mod evaluation;
 pub mod execute;
 pub mod http;
 pub mod identity;
 pub mod ops;
 pub mod roles;
+pub mod rules;
+pub mod sealing;
 
 pub use error::{AppError, AppResult};

@@ -1,0 +1,2 @@
+//! Bid evaluation as pure functions (DOMAIN-RULES.md §3): the scoring formulas, ranking, and the
+//! witnessed committee draw.
