@@ -177,6 +177,20 @@ pub async fn prepare(config: Config, planes: Vec<Plane>) -> anyhow::Result<web::
             .unwrap_or_else(|| JwtKeys::public_key_path(&keys_dir));
         JwtKeys::verify_only(&path)?
     };
+    if let Some(pool) = pools.plane(Plane::Execute) {
+        // receipts and manifests are signed where the execute plane runs; the public key is
+        // recorded so that every plane can publish and check it
+        let key = crate::core::signing::install(crate::core::signing::PlatformKey::load_or_create(
+            &keys_dir,
+        )?);
+        let mut conn = pool.get().await?;
+        diesel::sql_query(
+            "INSERT INTO platform_keys (public_key) VALUES ($1) ON CONFLICT DO NOTHING",
+        )
+        .bind::<diesel::sql_types::Text, _>(key.public_key_b64())
+        .execute(&mut conn)
+        .await?;
+    }
     if let (Some(pw), Some(pool)) = (&config.admin_password, pools.plane(Plane::Identity)) {
         let mut conn = pool.get().await?;
         if accounts::ensure_first_admin(&mut conn, pw)

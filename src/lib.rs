@@ -20,5 +20,6 @@ pub mod ops;
 pub mod roles;
 pub mod rules;
 pub mod sealing;
+pub mod supervise;
 
 pub use error::{AppError, AppResult};

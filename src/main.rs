@@ -55,6 +55,12 @@ enum Cmd {
     },
     /// Print the route table (method, path, plane, roles) — for proxies routing planes.
     Routes,
+    /// Make a key holder's per-tender age identity for sealed bids.
+    Keygen(ggzy::sealing::cli::KeygenArgs),
+    /// Seal a bid into a ggzy-sealed-bid/1 envelope (offline; recipients given or from --server).
+    Seal(ggzy::sealing::cli::SealArgs),
+    /// Key holder at the opening: decrypt this holder's bundles locally and submit the pieces.
+    UnsealShares(ggzy::sealing::cli::UnsealSharesArgs),
 }
 
 #[derive(Subcommand)]
@@ -283,6 +289,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
+        Cmd::Keygen(args) => ggzy::sealing::cli::keygen(args)?,
+        Cmd::Seal(args) => ggzy::sealing::cli::seal(args).await?,
+        Cmd::UnsealShares(args) => ggzy::sealing::cli::unseal_shares(args).await?,
     }
     Ok(())
 }

@@ -32,6 +32,9 @@ pub fn handler_for(kind: &str) -> Option<JobFn> {
         crate::identity::accounts::EXPIRE_OTP_JOB => {
             Some(crate::identity::accounts::expire_one_time_password)
         }
+        crate::execute::tenders::closing::CLOSE_JOB => {
+            Some(crate::execute::tenders::closing::close_job)
+        }
         _ => None,
     }
 }

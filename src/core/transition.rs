@@ -156,4 +156,22 @@ impl Guarded {
     ) -> AppResult<M::State> {
         next::<M>(from, action, role)
     }
+
+    /// The transition function for the platform's own steps (timers, completions): only rows
+    /// whose role list is empty qualify.
+    pub fn next_as_platform<M: Machine>(
+        &self,
+        from: M::State,
+        action: M::Action,
+    ) -> AppResult<M::State> {
+        for (f, a, to, roles) in M::table() {
+            if *a == action && *f == from && roles.is_empty() {
+                return Ok(*to);
+            }
+        }
+        Err(AppError::conflict(
+            "invalid_state",
+            format!("cannot {action:?} a {} that is {from:?}", M::NAME),
+        ))
+    }
 }

@@ -140,6 +140,438 @@ diesel::table! {
     }
 }
 
+
+
+diesel::table! {
+    /// Versioned statutory rules (decide).
+    rules (id) {
+        id -> Int8,
+        rule_id -> Text,
+        version -> Int4,
+        applies_to -> Text,
+        kind -> Text,
+        value -> Nullable<Numeric>,
+        unit -> Text,
+        citation -> Text,
+        jurisdiction -> Text,
+        configurable -> Bool,
+        must_tender_only -> Bool,
+        summary -> Text,
+        reason -> Text,
+        set_by -> Nullable<Uuid>,
+        set_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The State Council holiday calendar, one versioned row per year (decide).
+    calendar_years (id) {
+        id -> Int8,
+        year -> Int4,
+        version -> Int4,
+        holidays -> Array<Date>,
+        workdays -> Array<Date>,
+        source -> Text,
+        provisional -> Bool,
+        set_by -> Nullable<Uuid>,
+        set_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The expert pool (decide).
+    experts (user_id) {
+        user_id -> Uuid,
+        region_code -> Text,
+        specialties -> Array<Text>,
+        employer_org_code -> Text,
+        economic -> Bool,
+        added_by -> Uuid,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Tenders (标段) of a project (execute).
+    tenders (id) {
+        id -> Uuid,
+        region_code -> Text,
+        project_id -> Uuid,
+        lot_no -> Int4,
+        code -> Text,
+        title -> Text,
+        method -> Text,
+        evaluation -> Jsonb,
+        max_price -> Nullable<Numeric>,
+        bid_security_amount -> Numeric,
+        documents_from -> Timestamptz,
+        documents_until -> Timestamptz,
+        bid_deadline -> Timestamptz,
+        opening_at -> Timestamptz,
+        round -> Int4,
+        status -> Text,
+        sealing -> Nullable<Jsonb>,
+        notice_sha256 -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        opened_at -> Nullable<Timestamptz>,
+        publicity_starts_at -> Nullable<Timestamptz>,
+        publicity_ends_at -> Nullable<Timestamptz>,
+        failure_reason -> Nullable<Text>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Tender documents (files with hashes).
+    tender_files (id) {
+        id -> Uuid,
+        tender_id -> Uuid,
+        name -> Text,
+        media_type -> Text,
+        sha256 -> Text,
+        size -> Int8,
+        content -> Bytea,
+        uploaded_by -> Uuid,
+        uploaded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Who obtained the tender documents, when, from where.
+    document_downloads (id) {
+        id -> Int8,
+        tender_id -> Uuid,
+        org_id -> Uuid,
+        user_id -> Uuid,
+        file_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+        client_addr -> Nullable<Text>,
+        fingerprint -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Clarifications and amendments (澄清或者修改).
+    clarifications (id) {
+        id -> Uuid,
+        tender_id -> Uuid,
+        text -> Text,
+        old_deadline -> Timestamptz,
+        new_deadline -> Nullable<Timestamptz>,
+        by_user -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Bid security (投标保证金) records.
+    bid_security (id) {
+        id -> Uuid,
+        tender_id -> Uuid,
+        org_id -> Uuid,
+        amount -> Numeric,
+        payer_account -> Nullable<Text>,
+        payer_bank -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        guarantee_no -> Nullable<Text>,
+        paid_at -> Nullable<Timestamptz>,
+        status -> Text,
+        declared_by -> Uuid,
+        declared_at -> Timestamptz,
+        confirmed_by -> Nullable<Uuid>,
+        confirmed_at -> Nullable<Timestamptz>,
+        refunded_by -> Nullable<Uuid>,
+        refunded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Every sealed submission and withdrawal, with its signed receipt.
+    bid_submissions (id) {
+        id -> Uuid,
+        tender_id -> Uuid,
+        round -> Int4,
+        org_id -> Uuid,
+        user_id -> Uuid,
+        submission_no -> Int4,
+        kind -> Text,
+        envelope -> Nullable<Bytea>,
+        envelope_sha256 -> Nullable<Text>,
+        payload_sha256 -> Nullable<Text>,
+        received_at -> Timestamptz,
+        client_addr -> Nullable<Text>,
+        fingerprint -> Nullable<Text>,
+        receipt -> Jsonb,
+    }
+}
+
+diesel::table! {
+    /// Idempotency keys of create/submit commands.
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        route -> Text,
+        request_sha256 -> Text,
+        status -> Int4,
+        body -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Public keys the platform has signed receipts and manifests with.
+    platform_keys (public_key) {
+        public_key -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Signed closing manifests.
+    closing_manifests (tender_id, round) {
+        tender_id -> Uuid,
+        round -> Int4,
+        manifest -> Jsonb,
+        closed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The final bids of a closed round and their opening verdicts.
+    bids (id) {
+        id -> Uuid,
+        tender_id -> Uuid,
+        round -> Int4,
+        org_id -> Uuid,
+        status -> Text,
+        fault -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        price -> Nullable<Numeric>,
+        duration_days -> Nullable<Int4>,
+        sme -> Nullable<Text>,
+        document -> Nullable<Jsonb>,
+        opened_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Key holders' pieces submitted at the opening.
+    opening_pieces (bid_id, branch) {
+        bid_id -> Uuid,
+        branch -> Text,
+        holder_id -> Uuid,
+        pieces -> Nullable<Jsonb>,
+        undecryptable -> Bool,
+        submitted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Public opening records (开标记录).
+    opening_records (tender_id, round) {
+        tender_id -> Uuid,
+        round -> Int4,
+        record -> Jsonb,
+        opened_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Holders' per-tender identities, revealed after the last opening.
+    holder_identities (tender_id, branch) {
+        tender_id -> Uuid,
+        branch -> Text,
+        holder_id -> Uuid,
+        identity -> Text,
+        revealed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Postponed openings.
+    opening_postponements (id) {
+        id -> Uuid,
+        tender_id -> Uuid,
+        old_time -> Timestamptz,
+        new_time -> Timestamptz,
+        reason -> Text,
+        by_user -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The decide branch's key holder of a tender.
+    decide_key_holders (tender_id) {
+        tender_id -> Uuid,
+        user_id -> Uuid,
+        designated_by -> Uuid,
+        designated_at -> Timestamptz,
+        recipient -> Nullable<Text>,
+        registered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// The execute branch's key holder of a tender.
+    execute_key_holders (tender_id) {
+        tender_id -> Uuid,
+        user_id -> Uuid,
+        designated_by -> Uuid,
+        designated_at -> Timestamptz,
+        recipient -> Nullable<Text>,
+        registered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// The supervise branch's key holder of a tender.
+    supervise_key_holders (tender_id) {
+        tender_id -> Uuid,
+        user_id -> Uuid,
+        designated_by -> Uuid,
+        designated_at -> Timestamptz,
+        recipient -> Nullable<Text>,
+        registered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Witnessed committee draws.
+    committee_draws (id) {
+        id -> Uuid,
+        tender_id -> Uuid,
+        seed -> Bytea,
+        seed_commitment -> Text,
+        size -> Int4,
+        economic -> Int4,
+        specialties -> Array<Text>,
+        excluded_org_codes -> Array<Text>,
+        pool_snapshot -> Jsonb,
+        pool_snapshot_hash -> Text,
+        requested_by -> Uuid,
+        requested_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Supervisors' contributions to draws.
+    draw_contributions (draw_id) {
+        draw_id -> Uuid,
+        random -> Bytea,
+        contributed_by -> Uuid,
+        contributed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Committee members (drawn experts and the tenderer's representatives).
+    committee_members (tender_id, user_id) {
+        tender_id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        draw_id -> Nullable<Uuid>,
+        draw_order -> Nullable<Int4>,
+        economic -> Bool,
+        status -> Text,
+        declared_at -> Nullable<Timestamptz>,
+        conflict -> Nullable<Bool>,
+        detail -> Nullable<Text>,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Members' scores.
+    scores (tender_id, member_id, bid_id) {
+        tender_id -> Uuid,
+        member_id -> Uuid,
+        bid_id -> Uuid,
+        compliant -> Bool,
+        reason -> Nullable<Text>,
+        technical -> Nullable<Numeric>,
+        commercial -> Nullable<Numeric>,
+        scored_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Finalised evaluations (ranking and candidates).
+    evaluations (tender_id) {
+        tender_id -> Uuid,
+        ranking -> Jsonb,
+        finalized_by -> Uuid,
+        finalized_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Objections (异议 / 质疑).
+    objections (id) {
+        id -> Uuid,
+        tender_id -> Uuid,
+        org_id -> Uuid,
+        user_id -> Uuid,
+        stage -> Text,
+        text -> Text,
+        filed_at -> Timestamptz,
+        reply_due -> Timestamptz,
+        reply -> Nullable<Text>,
+        replied_by -> Nullable<Uuid>,
+        replied_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Awards (中标).
+    awards (tender_id) {
+        tender_id -> Uuid,
+        bid_id -> Uuid,
+        awarded_by -> Uuid,
+        awarded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Contracts.
+    contracts (tender_id) {
+        tender_id -> Uuid,
+        signed_at -> Timestamptz,
+        amount -> Numeric,
+        document_sha256 -> Text,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The regulator's filing (备案) of a tender's result.
+    tender_filings (tender_id) {
+        tender_id -> Uuid,
+        note -> Text,
+        filed_by -> Uuid,
+        filed_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(project_approvals -> projects (project_id));
-diesel::allow_tables_to_appear_in_same_query!(orgs, users, projects, project_approvals);
+diesel::joinable!(tenders -> projects (project_id));
+diesel::joinable!(bids -> tenders (tender_id));
+diesel::joinable!(bids -> orgs (org_id));
+diesel::joinable!(bid_submissions -> orgs (org_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    users,
+    projects,
+    project_approvals,
+    tenders,
+    bids,
+    bid_submissions,
+    opening_pieces,
+    bid_security,
+    committee_members,
+);

@@ -123,7 +123,7 @@ pub async fn ensure_database(owner_url: &str) -> anyhow::Result<()> {
 /// Runs the pending embedded migrations as the owner. Returns the versions applied.
 pub async fn migrate(owner_url: &str) -> anyhow::Result<Vec<String>> {
     let url = owner_url.to_string();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+    let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         let mut conn: AsyncConnectionWrapper<AsyncPgConnection> =
             diesel::Connection::establish(&url).context("connecting to run migrations")?;
         let applied = conn
@@ -132,7 +132,13 @@ pub async fn migrate(owner_url: &str) -> anyhow::Result<Vec<String>> {
         Ok(applied.iter().map(|v| v.to_string()).collect())
     })
     .await
-    .context("the migration task panicked")?
+    .context("the migration task panicked")??;
+    // statutory data the migrations' tables start with (idempotent)
+    let mut conn = AsyncPgConnection::establish(owner_url).await?;
+    crate::decide::rules::seed(&mut conn)
+        .await
+        .context("seeding the rule catalogue and the calendar")?;
+    Ok(applied)
 }
 
 /// Records the database's mode on first contact and refuses a server of the other kind.

@@ -2,3 +2,5 @@
 //! reserve prices as they land.
 
 pub mod approvals;
+pub mod key_holders;
+pub mod rules;

@@ -1,2 +1,5 @@
 //! Bid evaluation as pure functions (DOMAIN-RULES.md §3): the scoring formulas, ranking, and the
 //! witnessed committee draw.
+
+pub mod committee;
+pub mod formulas;

@@ -2,3 +2,4 @@
 //! deposits as they land.
 
 pub mod projects;
+pub mod tenders;

@@ -53,6 +53,8 @@ pub struct Ctx {
     pub client_addr: Option<String>,
     /// `X-Client-Fingerprint`, if sent.
     pub fingerprint: Option<String>,
+    /// `Idempotency-Key`, if sent.
+    pub idempotency_key: Option<String>,
 }
 
 impl FromRequest for Ctx {
@@ -83,7 +85,14 @@ fn build(req: &HttpRequest) -> AppResult<Ctx> {
         .get("x-client-fingerprint")
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(128).collect());
+    let idempotency_key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     Ok(Ctx {
+        idempotency_key,
         state,
         decl: info.decl,
         caller: info.caller,

@@ -5,4 +5,5 @@ pub mod body;
 pub mod client;
 pub mod ctx;
 pub mod gate;
+pub mod idempotency;
 pub mod routes;

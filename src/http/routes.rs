@@ -83,7 +83,7 @@ macro_rules! route_table {
     };
 }
 
-use crate::{decide, execute, identity, ops};
+use crate::{decide, execute, identity, ops, supervise};
 use Access::*;
 use Role::*;
 
@@ -103,9 +103,54 @@ route_table! {
     POST "/api/v1/projects", Execute, Roles(&[Agency, Purchaser]) => execute::projects::create_project;
     GET "/api/v1/projects/{id}", Execute,
         Roles(&[Agency, Purchaser, CenterStaff, Regulator, Supervisor]) => execute::projects::get_project;
+    POST "/api/v1/projects/{id}/tenders", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::create::create_tender;
+    GET "/api/v1/tenders/{id}", Public, Public => execute::tenders::create::get_tender;
+    GET "/api/v1/tenders/{id}/manage", Execute,
+        Roles(&[Agency, Purchaser, CenterStaff, Regulator, Supervisor]) => execute::tenders::create::get_tender_managed;
+    POST "/api/v1/tenders/{id}/files", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::files::upload_file;
+    GET "/api/v1/tenders/{id}/files", Public, Public => execute::tenders::files::list_files;
+    GET "/api/v1/tenders/{id}/files/{file_id}", Execute, Roles(&[Bidder]) => execute::tenders::files::download_file;
+    POST "/api/v1/tenders/{id}/documents", Execute, Roles(&[Bidder]) => execute::tenders::files::obtain_documents;
+    PUT "/api/v1/tenders/{id}/key-holders/execute", Execute, Roles(&[CenterStaff]) => execute::tenders::holders::designate_holder;
+    PUT "/api/v1/tenders/{id}/holder-keys/execute", Execute, Roles(&[CenterStaff]) => execute::tenders::holders::register_holder_key;
+    POST "/api/v1/tenders/{id}/publish", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::publish::publish;
+    POST "/api/v1/tenders/{id}/clarifications", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::publish::clarify;
+    POST "/api/v1/tenders/{id}/bid-security", Execute, Roles(&[Bidder]) => execute::tenders::security::declare;
+    GET "/api/v1/tenders/{id}/bid-security", Execute, Roles(&[CenterStaff]) => execute::tenders::security::list;
+    POST "/api/v1/tenders/{id}/bid-security/{sid}/confirm", Execute, Roles(&[CenterStaff]) => execute::tenders::security::confirm;
+    POST "/api/v1/tenders/{id}/bid-security/{sid}/refund", Execute, Roles(&[CenterStaff]) => execute::tenders::security::refund;
+    PUT "/api/v1/tenders/{id}/bids/mine", Execute, Roles(&[Bidder]) => execute::tenders::bids::submit_bid;
+    DELETE "/api/v1/tenders/{id}/bids/mine", Execute, Roles(&[Bidder]) => execute::tenders::bids::withdraw_bid;
+    GET "/api/v1/receipts/{id}", Public, Public => execute::tenders::bids::get_receipt;
+    GET "/api/v1/keys/platform", Public, Public => execute::tenders::bids::platform_key;
+    GET "/api/v1/tenders/{id}/closing-manifest", Public, Public => execute::tenders::closing::get_manifest;
+    GET "/api/v1/tenders/{id}/opening/share-bundles", Execute,
+        Roles(&[Regulator, CenterStaff, Supervisor]) => execute::tenders::opening::share_bundles;
+    POST "/api/v1/tenders/{id}/opening/shares", Execute,
+        Roles(&[Regulator, CenterStaff, Supervisor]) => execute::tenders::opening::submit_shares;
+    POST "/api/v1/tenders/{id}/opening/holder-identity", Execute,
+        Roles(&[Regulator, CenterStaff, Supervisor]) => execute::tenders::opening::reveal_identity;
+    POST "/api/v1/tenders/{id}/opening/postpone", Execute, Roles(&[CenterStaff]) => execute::tenders::opening::postpone;
+    GET "/api/v1/tenders/{id}/opening", Public, Public => execute::tenders::opening::get_opening;
     // decide
     POST "/api/v1/projects/{id}/approval", Decide, Roles(&[Regulator]) => decide::approvals::decide_approval;
+    GET "/api/v1/rules", Decide, Roles(&[Regulator]) => decide::rules::list_rules;
+    PUT "/api/v1/rules/{rule_id}", Decide, Roles(&[Regulator]) => decide::rules::put_rule;
+    GET "/api/v1/calendar/{year}", Decide, Roles(&[Regulator]) => decide::rules::get_calendar;
+    PUT "/api/v1/calendar/{year}", Decide, Roles(&[Regulator]) => decide::rules::put_calendar;
+    PUT "/api/v1/tenders/{id}/key-holders/decide", Decide, Roles(&[Regulator]) => decide::key_holders::designate_holder;
+    PUT "/api/v1/tenders/{id}/holder-keys/decide", Decide, Roles(&[Regulator]) => decide::key_holders::register_holder_key;
+    // supervise
+    PUT "/api/v1/tenders/{id}/key-holders/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::designate_holder;
+    PUT "/api/v1/tenders/{id}/holder-keys/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::register_holder_key;
 }
+
+/// Per-route body limits above the 1 MiB default: sealed bids (API.md: 64 MiB) and documents.
+pub const BODY_LIMITS: &[(&str, usize)] = &[
+    ("/api/v1/tenders/{id}/bids/mine", 64 * 1024 * 1024),
+    ("/api/v1/tenders/{id}/files", 48 * 1024 * 1024),
+    ("/api/v1/tenders/{id}/opening/shares", 16 * 1024 * 1024),
+];
 
 /// Routes by (method, path).
 pub static INDEX: LazyLock<HashMap<(&'static str, &'static str), &'static RouteDecl>> =
@@ -121,6 +166,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, planes: &[Plane]) {
     }
     for path in paths {
         let mut resource = web::resource(path).default_service(web::to(method_not_allowed));
+        if let Some((_, limit)) = BODY_LIMITS.iter().find(|(p, _)| *p == path) {
+            resource = resource.app_data(crate::http::body::BodyLimit(*limit));
+        }
         let mut any = false;
         for r in ROUTES.iter().filter(|r| r.path == path) {
             if r.plane == Plane::Public || planes.contains(&r.plane) {

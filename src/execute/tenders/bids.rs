@@ -1,0 +1,289 @@
+//! Sealed bids (DESIGN.md §3–§4, API.md "The sealed envelope"): submission, resubmission and
+//! withdrawal before the deadline, each with a receipt signed by the platform key; receipts are
+//! public by id but never listed (电子招标投标办法 第二十一条: no count of bids before the deadline).
+//!
+//! The deadline is judged by `ggzy_now()` read *after* the tender row is locked `FOR SHARE`; the
+//! closing job locks it `FOR UPDATE`, so every receipted bid is in the closing manifest.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Lock, TenderAction, TenderMachine, TenderRow, TenderStatus, load};
+use crate::core::transition::guard;
+use crate::core::{audit, clock, signing};
+use crate::db::schema::{bid_submissions, platform_keys};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::body::Command;
+use crate::http::ctx::{Caller, Ctx};
+use crate::http::idempotency::{self, Begin};
+
+/// A signed receipt (returned exactly as signed).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Receipt {
+    /// Receipt id (also the bid id when it is the final submission).
+    pub id: Uuid,
+    /// Tender.
+    pub tender_id: Uuid,
+    /// Round (1 unless negotiation or consultation rounds).
+    pub round: i32,
+    /// SHA-256 of the request body as received; null for a withdrawal.
+    pub envelope_sha256: Option<String>,
+    /// This bidder's submission number for the tender (1, 2, …).
+    pub submission_no: i32,
+    /// `bid` or `withdrawal`.
+    pub kind: String,
+    /// Received at (platform clock).
+    pub received_at: String,
+    /// Ed25519 signature, base64.
+    pub signature: String,
+    /// Platform public key, base64.
+    pub public_key: String,
+}
+
+/// The answer to a submission or withdrawal.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReceiptAnswer {
+    /// The receipt.
+    pub receipt: Receipt,
+}
+
+/// The platform's public key.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlatformKeyView {
+    /// base64 of the 32 raw Ed25519 public key bytes.
+    pub public_key: String,
+}
+
+#[derive(QueryableByName)]
+struct MaxNo {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    n: i32,
+}
+
+/// Refuses a bid the deadline has passed for (`409 deadline_passed`), judged on `now` read after
+/// the row lock.
+fn check_deadline(t: &TenderRow, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+    let status = t.status()?;
+    let open = status == TenderStatus::Bidding && now < t.bid_deadline;
+    if !open && status != TenderStatus::Draft {
+        return Err(AppError::conflict(
+            "deadline_passed",
+            format!(
+                "the bid deadline was {} (platform time now {})",
+                clock::fmt(t.bid_deadline),
+                clock::fmt(now)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn serialize_org(conn: &mut AsyncPgConnection, tender: Uuid, org: Uuid) -> AppResult<i32> {
+    // one submission at a time per (tender, org): submission numbers stay gapless
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<Text, _>(format!("bid:{tender}:{org}"))
+        .execute(conn)
+        .await?;
+    let n: MaxNo = diesel::sql_query(
+        "SELECT coalesce(max(submission_no), 0) AS n FROM bid_submissions \
+         WHERE tender_id = $1 AND org_id = $2",
+    )
+    .bind::<SqlUuid, _>(tender)
+    .bind::<SqlUuid, _>(org)
+    .get_result(conn)
+    .await?;
+    Ok(n.n + 1)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    conn: &mut AsyncPgConnection,
+    t: &TenderRow,
+    caller: &Caller,
+    org: Uuid,
+    envelope: Option<(&[u8], String, String)>,
+    addr: Option<&str>,
+    fp: Option<&str>,
+) -> AppResult<Value> {
+    let submission_no = serialize_org(conn, t.id, org).await?;
+    let now = clock::now(conn).await?;
+    let id = Uuid::now_v7();
+    let kind = if envelope.is_some() { "bid" } else { "withdrawal" };
+    let mut m = Map::new();
+    m.insert("id".into(), json!(id));
+    m.insert("tender_id".into(), json!(t.id));
+    m.insert("round".into(), json!(t.round));
+    m.insert(
+        "envelope_sha256".into(),
+        json!(envelope.as_ref().map(|e| e.1.clone())),
+    );
+    m.insert("submission_no".into(), json!(submission_no));
+    m.insert("kind".into(), json!(kind));
+    m.insert("received_at".into(), json!(clock::fmt(now)));
+    let receipt = signing::platform()?
+        .sign(m)
+        .map_err(AppError::internal)?;
+    let inserted = diesel::insert_into(bid_submissions::table)
+        .values((
+            bid_submissions::id.eq(id),
+            bid_submissions::tender_id.eq(t.id),
+            bid_submissions::round.eq(t.round),
+            bid_submissions::org_id.eq(org),
+            bid_submissions::user_id.eq(caller.user_id),
+            bid_submissions::submission_no.eq(submission_no),
+            bid_submissions::kind.eq(kind),
+            bid_submissions::envelope.eq(envelope.as_ref().map(|e| e.0)),
+            bid_submissions::envelope_sha256.eq(envelope.as_ref().map(|e| e.1.as_str())),
+            bid_submissions::payload_sha256.eq(envelope.as_ref().map(|e| e.2.as_str())),
+            bid_submissions::received_at.eq(now),
+            bid_submissions::client_addr.eq(addr),
+            bid_submissions::fingerprint.eq(fp),
+            bid_submissions::receipt.eq(&receipt),
+        ))
+        .execute(conn)
+        .await;
+    match inserted {
+        Ok(_) => Ok(receipt),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        )) if info.constraint_name() == Some("bid_submissions_payload_idx") => Err(
+            AppError::conflict("duplicate_envelope", "the platform already holds this payload"),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Submits (or resubmits) the caller's sealed bid: the body is the `ggzy-sealed-bid/1` envelope.
+#[utoipa::path(put, path = "/api/v1/tenders/{id}/bids/mine", tag = "execute",
+    request_body(content = Object, description = "the sealed envelope (API.md)", content_type = "application/json"),
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "tender id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "repeat-safe submission"),
+           ("X-Client-Fingerprint" = Option<String>, Header, description = "client machine fingerprint")),
+    responses((status = 201, body = ReceiptAnswer), (status = 400, body = Problem, description = "not_sealed"),
+              (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "deadline_passed, duplicate_envelope"),
+              (status = 413, body = Problem), (status = 422, body = Problem, description = "idempotency_key_reused"),
+              (status = 423, body = Problem)))]
+pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+    let caller = ctx.caller()?.clone();
+    let id = path.into_inner();
+    let actor = ctx.actor();
+    let key = ctx.idempotency_key.clone();
+    let (addr, fp) = (ctx.client_addr.clone(), ctx.fingerprint.clone());
+    let mut conn = ctx.conn().await?;
+    let (status, value) = conn
+        .transaction(async |c| {
+            let claim = match idempotency::begin(c, key.as_deref(), caller.user_id, "submit_bid", &body.0).await? {
+                Begin::Repeat(s, v) => return Ok((s, v)),
+                Begin::Claimed(claim) => Some(claim),
+                Begin::NoKey => None,
+            };
+            let t = load(c, id, Lock::Share).await?;
+            let g = guard(c, t.subject()).await?;
+            let envelope = crate::sealing::envelope::parse(&body.0, id)
+                .map_err(|e| AppError::bad_request("not_sealed", e.detail()))?;
+            let org = caller.org_id.ok_or_else(|| AppError::forbidden("org_required", "this account belongs to no org"))?;
+            // the clock is read after the lock
+            let now = clock::now(c).await?;
+            check_deadline(&t, now)?;
+            g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
+            let envelope_sha256 = hex::encode(Sha256::digest(&body.0));
+            let payload_sha256 = crate::sealing::envelope::payload_sha256(&envelope);
+            let receipt = store(c, &t, &caller, org, Some((&body.0, envelope_sha256.clone(), payload_sha256)),
+                addr.as_deref(), fp.as_deref()).await?;
+            audit::record(c, &actor, "tender.bid_submit", Some(("tender", id.to_string())),
+                json!({"receipt_id": receipt["id"], "envelope_sha256": envelope_sha256,
+                       "submission_no": receipt["submission_no"], "size": body.0.len()})).await?;
+            let v = json!({ "receipt": receipt });
+            idempotency::finish(c, claim, StatusCode::CREATED, &v).await?;
+            Ok::<_, AppError>((StatusCode::CREATED, v))
+        })
+        .await?;
+    Ok(idempotency::respond(status, value))
+}
+
+/// Withdraws the caller's bid before the deadline; the withdrawal has its own receipt.
+#[utoipa::path(delete, path = "/api/v1/tenders/{id}/bids/mine", tag = "execute", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "tender id")),
+    responses((status = 200, body = ReceiptAnswer), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "deadline_passed, no_bid"), (status = 423, body = Problem)))]
+pub async fn withdraw_bid(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let caller = ctx.caller()?.clone();
+    let id = path.into_inner();
+    let actor = ctx.actor();
+    let (addr, fp) = (ctx.client_addr.clone(), ctx.fingerprint.clone());
+    let mut conn = ctx.conn().await?;
+    let receipt = conn
+        .transaction(async |c| {
+            let t = load(c, id, Lock::Share).await?;
+            let g = guard(c, t.subject()).await?;
+            let org = caller.org_id.ok_or_else(|| AppError::forbidden("org_required", "this account belongs to no org"))?;
+            let now = clock::now(c).await?;
+            check_deadline(&t, now)?;
+            g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
+            let last: Option<String> = bid_submissions::table
+                .filter(bid_submissions::tender_id.eq(id))
+                .filter(bid_submissions::round.eq(t.round))
+                .filter(bid_submissions::org_id.eq(org))
+                .order(bid_submissions::submission_no.desc())
+                .select(bid_submissions::kind)
+                .first(c)
+                .await
+                .optional()?;
+            if last.as_deref() != Some("bid") {
+                return Err(AppError::conflict("no_bid", "there is no bid to withdraw"));
+            }
+            let receipt = store(c, &t, &caller, org, None, addr.as_deref(), fp.as_deref()).await?;
+            audit::record(c, &actor, "tender.bid_withdraw", Some(("tender", id.to_string())),
+                json!({"receipt_id": receipt["id"], "submission_no": receipt["submission_no"]})).await?;
+            Ok::<_, AppError>(receipt)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "receipt": receipt })))
+}
+
+/// A receipt by id (public: it reveals nothing about other bidders).
+#[utoipa::path(get, path = "/api/v1/receipts/{id}", tag = "public",
+    params(("id" = Uuid, Path, description = "receipt id")),
+    responses((status = 200, body = Receipt), (status = 404, body = Problem)))]
+pub async fn get_receipt(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let mut conn = ctx.conn().await?;
+    let receipt: Value = bid_submissions::table
+        .find(path.into_inner())
+        .select(bid_submissions::receipt)
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::not_found("receipt"))?;
+    Ok(HttpResponse::Ok().json(receipt))
+}
+
+/// The platform's current public key (receipts, manifests).
+#[utoipa::path(get, path = "/api/v1/keys/platform", tag = "public",
+    responses((status = 200, body = PlatformKeyView)))]
+pub async fn platform_key(ctx: Ctx) -> AppResult<HttpResponse> {
+    if let Ok(k) = signing::platform() {
+        return Ok(HttpResponse::Ok().json(PlatformKeyView {
+            public_key: k.public_key_b64().to_string(),
+        }));
+    }
+    let mut conn = ctx.conn().await?;
+    let key: String = platform_keys::table
+        .order(platform_keys::created_at.desc())
+        .select(platform_keys::public_key)
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::not_found("platform key"))?;
+    Ok(HttpResponse::Ok().json(PlatformKeyView { public_key: key }))
+}

@@ -1,0 +1,479 @@
+//! The opening (开标, DESIGN.md §4 steps 6–8): each key holder fetches its bundle of every bid,
+//! decrypts it locally (`ggzy unseal-shares`) and submits its pieces; with two holders agreeing on
+//! their shared piece a bid's one-time identity is rebuilt and the bid decrypted and checked; a
+//! disagreement waits for the third holder. When every bid has a verdict the public opening
+//! record is published. After the last opening the holders reveal their per-tender identities so
+//! that every failure can be attributed (电子招标投标办法 第三十一条, `ggzy opening audit`).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Lock, TenderAction, TenderMachine, TenderRow, TenderStatus, load, set_status};
+use crate::core::audit::{self, Actor};
+use crate::core::key_holders::{self, Branch};
+use crate::core::outbox::{self, Kind};
+use crate::core::transition::{Guarded, guard};
+use crate::core::clock;
+use crate::db::schema::{bid_submissions, bids, holder_identities, opening_pieces, opening_postponements, opening_records, orgs, tenders};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::body::Command;
+use crate::http::ctx::{Caller, Ctx};
+use crate::sealing::open::{Outcome, Submission};
+use crate::sealing::pieces::Branch as SealBranch;
+
+fn seal_branch(b: Branch) -> SealBranch {
+    match b {
+        Branch::Decide => SealBranch::Decide,
+        Branch::Execute => SealBranch::Execute,
+        Branch::Supervise => SealBranch::Supervise,
+    }
+}
+
+async fn holder_branch(conn: &mut AsyncPgConnection, tender: Uuid, caller: &Caller) -> AppResult<Branch> {
+    match key_holders::branch_of(conn, tender, caller.user_id).await? {
+        Some(b) if b.role() == caller.role => Ok(b),
+        _ => Err(AppError::forbidden("not_key_holder", "you are not a key holder of this tender")),
+    }
+}
+
+fn after_deadline(t: &TenderRow) -> AppResult<()> {
+    if t.closed_at.is_none() {
+        return Err(AppError::conflict("not_closed", "bidding has not closed yet"));
+    }
+    Ok(())
+}
+
+/// One bundle.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BundleItem {
+    /// Bid id.
+    pub bid_id: Uuid,
+    /// This holder's bundle (base64 of the binary age file).
+    pub bundle: String,
+}
+
+/// The caller's bundles.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BundleList {
+    /// Bundles.
+    pub items: Vec<BundleItem>,
+}
+
+/// The caller's bundle of every bid of the current round (key holders, after the deadline).
+#[utoipa::path(get, path = "/api/v1/tenders/{id}/opening/share-bundles", tag = "execute", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "tender id")),
+    responses((status = 200, body = BundleList), (status = 403, body = Problem, description = "not_key_holder"),
+              (status = 404, body = Problem), (status = 409, body = Problem, description = "not_closed")))]
+pub async fn share_bundles(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let caller = ctx.caller()?.clone();
+    let id = path.into_inner();
+    let mut conn = ctx.conn().await?;
+    let t = load(&mut conn, id, Lock::None).await?;
+    let branch = holder_branch(&mut conn, id, &caller).await?;
+    after_deadline(&t)?;
+    let rows: Vec<(Uuid, Option<Vec<u8>>)> = bids::table
+        .inner_join(bid_submissions::table.on(bid_submissions::id.eq(bids::id)))
+        .filter(bids::tender_id.eq(id))
+        .filter(bids::round.eq(t.round))
+        .order(bids::id.asc())
+        .select((bids::id, bid_submissions::envelope))
+        .load(&mut conn)
+        .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (bid_id, envelope) in rows {
+        let envelope = envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
+        let env = crate::sealing::envelope::parse(&envelope, id)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {}", e.detail())))?;
+        items.push(BundleItem { bid_id, bundle: B64.encode(env.bundles.get(seal_branch(branch))) });
+    }
+    Ok(HttpResponse::Ok().json(BundleList { items }))
+}
+
+/// One holder's submission for one bid.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareItem {
+    /// Bid id.
+    pub bid_id: Uuid,
+    /// The branch's two pieces, by number (`"1"`, `"2"`, `"3"`), base64.
+    pub pieces: Option<BTreeMap<String, String>>,
+    /// `undecryptable` when the bundle did not decrypt.
+    pub error: Option<String>,
+}
+
+/// Submit pieces.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharesCmd {
+    /// One item per bid.
+    pub shares: Vec<ShareItem>,
+}
+
+/// What a submission of pieces did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SharesAnswer {
+    /// Items stored now.
+    pub accepted: usize,
+    /// Items already submitted earlier (ignored).
+    pub already_submitted: usize,
+    /// Bids still waiting for another holder.
+    pub waiting: usize,
+    /// The tender's status after this submission.
+    pub status: TenderStatus,
+}
+
+fn parse_item(branch: SealBranch, item: &ShareItem) -> AppResult<Submission> {
+    match (&item.pieces, item.error.as_deref()) {
+        (None, Some("undecryptable")) => Ok(Submission::Undecryptable),
+        (Some(p), None) => {
+            let mut pieces = BTreeMap::new();
+            for (k, v) in p {
+                let n: u8 = k.parse().map_err(|_| AppError::bad_request("invalid_pieces", format!("piece number {k:?}")))?;
+                let bytes = B64.decode(v.as_bytes()).map_err(|_| AppError::bad_request("invalid_pieces", format!("piece {k} is not base64")))?;
+                pieces.insert(n, bytes);
+            }
+            crate::sealing::pieces::check_branch_pieces(branch, &pieces)
+                .map_err(|e| AppError::bad_request("invalid_pieces", e))?;
+            Ok(Submission::Pieces(pieces))
+        }
+        _ => Err(AppError::bad_request("invalid_pieces", "each item has either pieces or error: \"undecryptable\"")),
+    }
+}
+
+/// A key holder submits its pieces (after the deadline, from the opening time on). Returns after
+/// the bids it completes are opened and, when it completes the last one, after the opening
+/// record is published.
+#[utoipa::path(post, path = "/api/v1/tenders/{id}/opening/shares", tag = "execute",
+    request_body = SharesCmd, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "tender id")),
+    responses((status = 200, body = SharesAnswer), (status = 400, body = Problem, description = "invalid_pieces"),
+              (status = 403, body = Problem, description = "not_key_holder"), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "not_closed, opening_not_started, invalid_state"),
+              (status = 423, body = Problem)))]
+pub async fn submit_shares(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+    let caller = ctx.caller()?.clone();
+    let id = path.into_inner();
+    let actor = ctx.actor();
+    let mut conn = ctx.conn().await?;
+    let answer = conn
+        .transaction(async |c| {
+            let t = load(c, id, Lock::Update).await?;
+            let branch = holder_branch(c, id, &caller).await?;
+            let g = guard(c, t.subject()).await?;
+            let cmd: SharesCmd = body.parse()?;
+            after_deadline(&t)?;
+            let status = g.next::<TenderMachine>(t.status()?, TenderAction::SubmitShares, caller.role)?;
+            let now = clock::now(c).await?;
+            if now < t.opening_at {
+                return Err(AppError::conflict("opening_not_started", format!("the opening is at {}", clock::fmt(t.opening_at))));
+            }
+            let round_bids: Vec<Uuid> = bids::table
+                .filter(bids::tender_id.eq(id))
+                .filter(bids::round.eq(t.round))
+                .select(bids::id)
+                .load(c)
+                .await?;
+            let (mut accepted, mut already) = (0, 0);
+            for item in &cmd.shares {
+                if !round_bids.contains(&item.bid_id) {
+                    return Err(AppError::unprocessable("unknown_bid", format!("bid {} is not in this opening", item.bid_id)));
+                }
+                let sub = parse_item(seal_branch(branch), item)?;
+                let (pieces, undecryptable) = match &sub {
+                    Submission::Pieces(p) => (
+                        Some(json!(p.iter().map(|(k, v)| (k.to_string(), B64.encode(v))).collect::<BTreeMap<_, _>>())),
+                        false,
+                    ),
+                    Submission::Undecryptable => (None, true),
+                };
+                let n = diesel::insert_into(opening_pieces::table)
+                    .values((
+                        opening_pieces::bid_id.eq(item.bid_id),
+                        opening_pieces::branch.eq(branch.as_str()),
+                        opening_pieces::holder_id.eq(caller.user_id),
+                        opening_pieces::pieces.eq(pieces),
+                        opening_pieces::undecryptable.eq(undecryptable),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+                if n == 1 { accepted += 1 } else { already += 1 }
+            }
+            if t.status()? == TenderStatus::Closed {
+                set_status(c, id, status).await?;
+            }
+            audit::record(c, &actor, "tender.opening_shares", Some(("tender", id.to_string())),
+                json!({"branch": branch.as_str(), "accepted": accepted, "already_submitted": already})).await?;
+            outbox::emit(c, Kind::Event, "tender.opening_shares", Some(("tender", id.to_string())),
+                json!({"branch": branch.as_str()})).await?;
+            let waiting = decide_bids(c, &t).await?;
+            let status = if waiting == 0 { complete(c, &g, &t, now).await? } else { TenderStatus::Opening };
+            Ok::<_, AppError>(SharesAnswer { accepted, already_submitted: already, waiting, status })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Runs the opening decision on every still-sealed bid of the round; returns how many wait.
+async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<usize> {
+    let sealed: Vec<(Uuid, Option<Vec<u8>>, String)> = bids::table
+        .inner_join(bid_submissions::table.on(bid_submissions::id.eq(bids::id)))
+        .inner_join(orgs::table.on(orgs::id.eq(bids::org_id)))
+        .filter(bids::tender_id.eq(t.id))
+        .filter(bids::round.eq(t.round))
+        .filter(bids::status.eq("sealed"))
+        .select((bids::id, bid_submissions::envelope, orgs::code))
+        .load(conn)
+        .await?;
+    let mut waiting = 0;
+    for (bid_id, envelope, org_code) in sealed {
+        let rows: Vec<(String, Option<Value>)> = opening_pieces::table
+            .filter(opening_pieces::bid_id.eq(bid_id))
+            .select((opening_pieces::branch, opening_pieces::pieces))
+            .load(conn)
+            .await?;
+        let mut subs = BTreeMap::new();
+        for (b, p) in rows {
+            let branch = SealBranch::parse(&b).ok_or_else(|| AppError::internal(anyhow::anyhow!("branch {b}")))?;
+            subs.insert(branch, stored_submission(p)?);
+        }
+        let envelope = envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
+        let env = crate::sealing::envelope::parse(&envelope, t.id)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {}", e.detail())))?;
+        // decryption is CPU work: keep it off the async workers
+        let tender_id = t.id;
+        let outcome = tokio::task::spawn_blocking(move || {
+            crate::sealing::open::decide(&env.payload, tender_id, &org_code, &subs)
+        })
+        .await
+        .map_err(AppError::internal)?;
+        let now = clock::now(conn).await?;
+        match outcome {
+            Outcome::Waiting(_) => waiting += 1,
+            Outcome::Opened(doc) => {
+                diesel::update(bids::table.find(bid_id))
+                    .set((
+                        bids::status.eq("opened"),
+                        bids::price.eq(Some(doc.price)),
+                        bids::duration_days.eq(doc.duration_days),
+                        bids::sme.eq(doc.sme.map(|s| s.as_str())),
+                        bids::document.eq(Some(serde_json::to_value(&doc).map_err(AppError::internal)?)),
+                        bids::opened_at.eq(Some(now)),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            Outcome::Tampered(reason) => {
+                diesel::update(bids::table.find(bid_id))
+                    .set((bids::status.eq("tampered"), bids::fault.eq(Some("bidder")), bids::detail.eq(Some(reason)), bids::opened_at.eq(Some(now))))
+                    .execute(conn)
+                    .await?;
+            }
+            Outcome::Undecryptable(reason) => {
+                diesel::update(bids::table.find(bid_id))
+                    .set((bids::status.eq("undecryptable"), bids::detail.eq(Some(reason)), bids::opened_at.eq(Some(now))))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+    }
+    Ok(waiting)
+}
+
+fn stored_submission(p: Option<Value>) -> AppResult<Submission> {
+    let Some(Value::Object(m)) = p else { return Ok(Submission::Undecryptable) };
+    let mut pieces = BTreeMap::new();
+    for (k, v) in m {
+        let n: u8 = k.parse().map_err(|_| AppError::internal(anyhow::anyhow!("stored piece {k}")))?;
+        let bytes = B64
+            .decode(v.as_str().unwrap_or_default().as_bytes())
+            .map_err(|_| AppError::internal(anyhow::anyhow!("stored piece {k}")))?;
+        pieces.insert(n, bytes);
+    }
+    Ok(Submission::Pieces(pieces))
+}
+
+/// Every bid has a verdict: publish the opening record and move on (or fail with too few).
+async fn complete(conn: &mut AsyncPgConnection, g: &Guarded, t: &TenderRow, now: DateTime<Utc>) -> AppResult<TenderStatus> {
+    type Line = (Uuid, String, String, String, Option<rust_decimal::Decimal>, Option<i32>, Option<String>);
+    let lines: Vec<Line> = bids::table
+        .inner_join(orgs::table.on(orgs::id.eq(bids::org_id)))
+        .filter(bids::tender_id.eq(t.id))
+        .filter(bids::round.eq(t.round))
+        .order(bids::id.asc())
+        .select((bids::id, orgs::name, orgs::code, bids::status, bids::price, bids::duration_days, bids::fault))
+        .load(conn)
+        .await?;
+    let opened = lines.iter().filter(|l| l.3 == "opened").count() as i64;
+    let record = json!({
+        "tender_id": t.id,
+        "round": t.round,
+        "opened_at": clock::fmt(now),
+        "bids": lines.iter().map(|(bid_id, name, code, status, price, days, fault)| json!({
+            "bid_id": bid_id, "bidder_name": name, "org_code": code,
+            "price": price.map(|p| format!("{p:.2}")), "duration_days": days,
+            "status": status, "fault": fault,
+        })).collect::<Vec<_>>(),
+    });
+    diesel::insert_into(opening_records::table)
+        .values((opening_records::tender_id.eq(t.id), opening_records::round.eq(t.round),
+                 opening_records::record.eq(&record), opening_records::opened_at.eq(now)))
+        .execute(conn)
+        .await?;
+    let (min, citation) = crate::decide::rules::min_bids(conn, t.id).await?;
+    let next = if opened >= min {
+        g.next_as_platform::<TenderMachine>(TenderStatus::Opening, TenderAction::CompleteOpening)?
+    } else {
+        g.next_as_platform::<TenderMachine>(TenderStatus::Opening, TenderAction::Fail)?
+    };
+    set_status(conn, t.id, next).await?;
+    let reason = (next == TenderStatus::Failed)
+        .then(|| format!("{opened} bid(s) opened, {min} required ({citation})"));
+    diesel::update(tenders::table.find(t.id))
+        .set((tenders::opened_at.eq(Some(now)), tenders::failure_reason.eq(reason.as_deref())))
+        .execute(conn)
+        .await?;
+    let subject = Some(("tender", t.id.to_string()));
+    audit::record(conn, &Actor::system("tender.opening"), "tender.opening_record", subject.clone(),
+        json!({"round": t.round, "opened": opened, "bids": lines.len()})).await?;
+    outbox::emit(conn, Kind::Public, "tender.opening_record", subject.clone(), record).await?;
+    outbox::emit(conn, Kind::Event, if next == TenderStatus::Failed { "tender.failed" } else { "tender.opened" },
+        subject, json!({"round": t.round, "opened": opened, "reason": reason})).await?;
+    Ok(next)
+}
+
+/// The public opening record (开标记录) of the current round.
+#[utoipa::path(get, path = "/api/v1/tenders/{id}/opening", tag = "public",
+    params(("id" = Uuid, Path, description = "tender id")),
+    responses((status = 200, description = "{opened_at, bids: [{bid_id, bidder_name, org_code, price, duration_days, status, fault?}]}"),
+              (status = 404, body = Problem)))]
+pub async fn get_opening(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let mut conn = ctx.conn().await?;
+    let record: Value = opening_records::table
+        .filter(opening_records::tender_id.eq(id))
+        .order(opening_records::round.desc())
+        .select(opening_records::record)
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::not_found("opening record"))?;
+    Ok(HttpResponse::Ok().json(record))
+}
+
+/// Reveal a holder's per-tender identity.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealCmd {
+    /// `AGE-SECRET-KEY-1…`.
+    pub identity: String,
+}
+
+/// A key holder reveals its per-tender identity after the tender's last opening, so that every
+/// bundle decryption can be re-run and each failure attributed.
+#[utoipa::path(post, path = "/api/v1/tenders/{id}/opening/holder-identity", tag = "execute",
+    request_body = RevealCmd, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "tender id")),
+    responses((status = 204), (status = 403, body = Problem, description = "not_key_holder"),
+              (status = 409, body = Problem, description = "invalid_state, already_revealed"),
+              (status = 422, body = Problem, description = "identity_mismatch"), (status = 423, body = Problem)))]
+pub async fn reveal_identity(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+    let caller = ctx.caller()?.clone();
+    let id = path.into_inner();
+    let actor = ctx.actor();
+    let mut conn = ctx.conn().await?;
+    conn.transaction(async |c| {
+        let t = load(c, id, Lock::Update).await?;
+        let branch = holder_branch(c, id, &caller).await?;
+        let g = guard(c, t.subject()).await?;
+        let cmd: RevealCmd = body.parse()?;
+        g.next::<TenderMachine>(t.status()?, TenderAction::RevealIdentity, caller.role)?;
+        let registered = t.sealing.as_ref()
+            .and_then(|s| s["recipients"][branch.as_str()].as_str())
+            .map(str::to_string)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("published tender without recipients")))?;
+        let identity = cmd.identity.trim();
+        let recipient = crate::sealing::keys::recipient_of(identity)
+            .map_err(|e| AppError::unprocessable("identity_mismatch", format!("not an age identity: {e}")))?;
+        if recipient != registered {
+            return Err(AppError::unprocessable("identity_mismatch", "this identity is not the one whose recipient was published in the notice"));
+        }
+        let n = diesel::insert_into(holder_identities::table)
+            .values((holder_identities::tender_id.eq(id), holder_identities::branch.eq(branch.as_str()),
+                     holder_identities::holder_id.eq(caller.user_id), holder_identities::identity.eq(identity)))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await?;
+        if n == 0 {
+            return Err(AppError::conflict("already_revealed", "this holder's identity is already revealed"));
+        }
+        let subject = Some(("tender", id.to_string()));
+        audit::record(c, &actor, "tender.holder_identity_reveal", subject.clone(), json!({"branch": branch.as_str()})).await?;
+        // the public log gets the fact and the recipient; the identity itself is for supervisors
+        // and bidders re-running the bundles (the public sees verdicts, not bids' contents)
+        outbox::emit(c, Kind::Public, "tender.holder_identity_revealed", subject,
+            json!({"tender_id": id, "branch": branch.as_str(), "recipient": recipient,
+                   "identity_sha256": crate::sealing::envelope::sha256_hex(identity.as_bytes())})).await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Postpone the opening.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostponeCmd {
+    /// The new opening time.
+    pub new_time: DateTime<Utc>,
+    /// Why (fewer than two holders can attend).
+    pub reason: String,
+}
+
+/// The centre postpones the opening when fewer than two holders can attend (logged, notified).
+#[utoipa::path(post, path = "/api/v1/tenders/{id}/opening/postpone", tag = "execute",
+    request_body = PostponeCmd, security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "tender id")),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem, description = "invalid_time"), (status = 423, body = Problem)))]
+pub async fn postpone(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+    let caller = ctx.caller()?.clone();
+    let id = path.into_inner();
+    let actor = ctx.actor();
+    let mut conn = ctx.conn().await?;
+    conn.transaction(async |c| {
+        let t = load(c, id, Lock::Update).await?;
+        let g = guard(c, t.subject()).await?;
+        let cmd: PostponeCmd = body.parse()?;
+        g.next::<TenderMachine>(t.status()?, TenderAction::Postpone, caller.role)?;
+        let now = clock::now(c).await?;
+        if cmd.new_time <= now || cmd.reason.trim().is_empty() {
+            return Err(AppError::unprocessable("invalid_time", "the new time must be in the future, with a reason"));
+        }
+        diesel::insert_into(opening_postponements::table)
+            .values((opening_postponements::id.eq(Uuid::now_v7()), opening_postponements::tender_id.eq(id),
+                     opening_postponements::old_time.eq(t.opening_at), opening_postponements::new_time.eq(cmd.new_time),
+                     opening_postponements::reason.eq(cmd.reason.trim()), opening_postponements::by_user.eq(caller.user_id)))
+            .execute(c)
+            .await?;
+        diesel::update(tenders::table.find(id)).set(tenders::opening_at.eq(cmd.new_time)).execute(c).await?;
+        let subject = Some(("tender", id.to_string()));
+        audit::record(c, &actor, "tender.opening_postpone", subject.clone(),
+            json!({"old_time": clock::fmt(t.opening_at), "new_time": clock::fmt(cmd.new_time), "reason": cmd.reason.trim()})).await?;
+        outbox::emit(c, Kind::Public, "tender.opening_postponed", subject,
+            json!({"tender_id": id, "new_time": clock::fmt(cmd.new_time), "reason": cmd.reason.trim()})).await?;
+        Ok::<_, AppError>(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

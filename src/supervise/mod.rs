@@ -1,0 +1,4 @@
+//! The supervise plane (行政监督平台): the supervise key holder now; holds, warnings, red flags,
+//! complaints and draw contributions as they land.
+
+pub mod key_holders;
