@@ -469,3 +469,5 @@ GRANT SELECT ON draw_contributions TO ggzy_execute, ggzy_decide;
 
 GRANT SELECT, INSERT ON tender_filings TO ggzy_decide;
 GRANT SELECT ON tender_filings TO ggzy_execute, ggzy_supervise, ggzy_public;
+-- a published tender's notice names its project (code, line of business)
+GRANT SELECT (id, code, category, title, region_code) ON projects TO ggzy_public;

@@ -250,15 +250,21 @@ pub async fn register_key(
     draft_tender(conn, tender_id).await?;
     let cmd: RegisterKeyCmd = body.parse()?;
     let h = holder(conn, branch, tender_id).await?;
-    if !h.is_some_and(|h| h.user_id == caller.user_id) {
+    if h.is_none_or(|h| h.user_id != caller.user_id) {
         return Err(AppError::forbidden(
             "not_key_holder",
-            format!("you are not the {} key holder of this tender", branch.as_str()),
+            format!(
+                "you are not the {} key holder of this tender",
+                branch.as_str()
+            ),
         ));
     }
     let recipient = cmd.public_key.trim();
     crate::sealing::keys::parse_recipient(recipient).map_err(|e| {
-        AppError::unprocessable("invalid_public_key", format!("not an age X25519 recipient: {e}"))
+        AppError::unprocessable(
+            "invalid_public_key",
+            format!("not an age X25519 recipient: {e}"),
+        )
     })?;
     let q = format!(
         "UPDATE {} SET recipient = $2, registered_at = ggzy_now() WHERE tender_id = $1",

@@ -65,7 +65,10 @@ impl PlatformKey {
         let bytes = serde_jcs::to_vec(&Value::Object(object.clone()))
             .context("canonicalising the signed object")?;
         let signature = self.key.sign(&bytes);
-        object.insert("signature".into(), Value::String(B64.encode(signature.to_bytes())));
+        object.insert(
+            "signature".into(),
+            Value::String(B64.encode(signature.to_bytes())),
+        );
         object.insert("public_key".into(), Value::String(self.public_b64.clone()));
         Ok(Value::Object(object))
     }
@@ -119,6 +122,22 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+static PLATFORM: std::sync::OnceLock<std::sync::Arc<PlatformKey>> = std::sync::OnceLock::new();
+
+/// Installs this process's platform key (the first installation wins: one key per process).
+pub fn install(key: PlatformKey) -> std::sync::Arc<PlatformKey> {
+    PLATFORM.get_or_init(|| std::sync::Arc::new(key)).clone()
+}
+
+/// The process's platform key; timers sign with it too, so it is process-wide.
+pub fn platform() -> crate::error::AppResult<std::sync::Arc<PlatformKey>> {
+    PLATFORM.get().cloned().ok_or_else(|| {
+        crate::error::AppError::internal(anyhow::anyhow!(
+            "no platform signing key in this process (the execute plane loads it)"
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,7 +146,8 @@ mod tests {
     #[test]
     fn sign_then_verify_and_detect_any_change() {
         let key = PlatformKey::from_key(SigningKey::from_bytes(&[7u8; 32]));
-        let Value::Object(map) = json!({"b": 2, "a": "x", "received_at": "2026-01-01T00:00:00.000000Z"})
+        let Value::Object(map) =
+            json!({"b": 2, "a": "x", "received_at": "2026-01-01T00:00:00.000000Z"})
         else {
             unreachable!()
         };
@@ -146,20 +166,4 @@ mod tests {
             r#"{"a":"x","b":2,"received_at":"2026-01-01T00:00:00.000000Z"}"#
         );
     }
-}
-
-static PLATFORM: std::sync::OnceLock<std::sync::Arc<PlatformKey>> = std::sync::OnceLock::new();
-
-/// Installs this process's platform key (the first installation wins: one key per process).
-pub fn install(key: PlatformKey) -> std::sync::Arc<PlatformKey> {
-    PLATFORM.get_or_init(|| std::sync::Arc::new(key)).clone()
-}
-
-/// The process's platform key; timers sign with it too, so it is process-wide.
-pub fn platform() -> crate::error::AppResult<std::sync::Arc<PlatformKey>> {
-    PLATFORM.get().cloned().ok_or_else(|| {
-        crate::error::AppError::internal(anyhow::anyhow!(
-            "no platform signing key in this process (the execute plane loads it)"
-        ))
-    })
 }

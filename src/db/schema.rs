@@ -140,8 +140,6 @@ diesel::table! {
     }
 }
 
-
-
 diesel::table! {
     /// Versioned statutory rules (decide).
     rules (id) {

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::core::{audit, clock};
 use crate::core::outbox::{self, Kind};
+use crate::core::{audit, clock};
 use crate::db::schema::{calendar_years, projects, rules, tenders};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::body::Command;
@@ -125,7 +125,11 @@ async fn latest_rules(conn: &mut AsyncPgConnection) -> AppResult<Vec<RuleDbRow>>
 
 /// The rules in force (any plane that may read `rules`).
 pub async fn load_rules(conn: &mut AsyncPgConnection) -> AppResult<RuleSet> {
-    let rows = latest_rules(conn).await?.iter().map(RuleDbRow::row).collect();
+    let rows = latest_rules(conn)
+        .await?
+        .iter()
+        .map(RuleDbRow::row)
+        .collect();
     RuleSet::from_rows(rows).map_err(|e| AppError::internal(anyhow::anyhow!("rule set: {e}")))
 }
 
@@ -146,17 +150,22 @@ pub async fn load_calendar(conn: &mut AsyncPgConnection) -> AppResult<Calendar> 
         .load(conn)
         .await?;
     // later versions overwrite earlier ones (ordered by version)
-    let mut cal = Calendar::from_years(rows.into_iter().map(|(year, _, h, w, source, provisional)| {
-        YearCalendar {
+    let mut cal = Calendar::from_years(rows.into_iter().map(
+        |(year, _, h, w, source, provisional)| YearCalendar {
             year,
             holidays: h.into_iter().collect::<BTreeSet<_>>(),
             workdays: w.into_iter().collect::<BTreeSet<_>>(),
             source,
             provisional,
-        }
-    }));
+        },
+    ));
     if sandbox(conn).await? {
-        let last = cal.years.keys().next_back().copied().unwrap_or(calendar::SEED_LAST_YEAR);
+        let last = cal
+            .years
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(calendar::SEED_LAST_YEAR);
         for year in last + 1..=last + 10 {
             cal.insert(calendar::provisional_year(year));
         }
@@ -215,7 +224,11 @@ pub async fn min_bids(
     let (category, method) = procedure_of(conn, tender_id).await?;
     let set = load_rules(conn).await?;
     let n = set.min_bids(category, method).unwrap_or(1);
-    let prefix = if category == Category::Construction { "ztb" } else { "gp" };
+    let prefix = if category == Category::Construction {
+        "ztb"
+    } else {
+        "gp"
+    };
     let citation = set
         .get(&format!("{prefix}.min_bids.{}", method.as_str()))
         .map(|r| r.citation.clone())
@@ -318,7 +331,10 @@ pub async fn put_rule(ctx: Ctx, path: web::Path<String>, body: Command) -> AppRe
     let rule_id = path.into_inner();
     let cmd: PutRuleCmd = body.parse()?;
     if cmd.reason.trim().is_empty() {
-        return Err(AppError::unprocessable("invalid_rule", "a change needs a reason"));
+        return Err(AppError::unprocessable(
+            "invalid_rule",
+            "a change needs a reason",
+        ));
     }
     let mut conn = ctx.conn().await?;
     let v = conn
@@ -410,17 +426,34 @@ pub struct PutCalendarCmd {
 }
 
 async fn calendar_view(conn: &mut AsyncPgConnection, year: i32) -> AppResult<CalendarView> {
-    let (version, holidays, workdays, source, provisional): (i32, Vec<NaiveDate>, Vec<NaiveDate>, String, bool) =
-        calendar_years::table
-            .filter(calendar_years::year.eq(year))
-            .order(calendar_years::version.desc())
-            .select((calendar_years::version, calendar_years::holidays, calendar_years::workdays,
-                     calendar_years::source, calendar_years::provisional))
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or_else(|| AppError::not_found("calendar year"))?;
-    Ok(CalendarView { year, version, holidays, workdays, source, provisional })
+    let (version, holidays, workdays, source, provisional): (
+        i32,
+        Vec<NaiveDate>,
+        Vec<NaiveDate>,
+        String,
+        bool,
+    ) = calendar_years::table
+        .filter(calendar_years::year.eq(year))
+        .order(calendar_years::version.desc())
+        .select((
+            calendar_years::version,
+            calendar_years::holidays,
+            calendar_years::workdays,
+            calendar_years::source,
+            calendar_years::provisional,
+        ))
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| AppError::not_found("calendar year"))?;
+    Ok(CalendarView {
+        year,
+        version,
+        holidays,
+        workdays,
+        source,
+        provisional,
+    })
 }
 
 /// A year's holiday calendar.
@@ -437,7 +470,11 @@ pub async fn get_calendar(ctx: Ctx, path: web::Path<i32>) -> AppResult<HttpRespo
     security(("bearer" = [])), params(("year" = i32, Path, description = "year")),
     responses((status = 200, body = CalendarView), (status = 400, body = Problem),
               (status = 422, body = Problem, description = "invalid_calendar")))]
-pub async fn put_calendar(ctx: Ctx, path: web::Path<i32>, body: Command) -> AppResult<HttpResponse> {
+pub async fn put_calendar(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    body: Command,
+) -> AppResult<HttpResponse> {
     let caller = ctx.caller()?.clone();
     let actor = ctx.actor();
     let year = path.into_inner();
@@ -449,9 +486,13 @@ pub async fn put_calendar(ctx: Ctx, path: web::Path<i32>, body: Command) -> AppR
         source: cmd.source.trim().to_string(),
         provisional: false,
     };
-    y.validate().map_err(|e| AppError::unprocessable("invalid_calendar", e.to_string()))?;
+    y.validate()
+        .map_err(|e| AppError::unprocessable("invalid_calendar", e.to_string()))?;
     if y.source.is_empty() {
-        return Err(AppError::unprocessable("invalid_calendar", "name the notice (source)"));
+        return Err(AppError::unprocessable(
+            "invalid_calendar",
+            "name the notice (source)",
+        ));
     }
     let mut conn = ctx.conn().await?;
     let v = conn

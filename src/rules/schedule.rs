@@ -659,19 +659,29 @@ mod tests {
 
     #[test]
     fn must_tender_construction_19_days_violates_article_24_and_20_days_does_not() {
-        // 2026-03-03 → 2026-03-22 is 19 日; 2026-03-23 (Monday) is the 20th.
-        let v = check_tender_schedule(&rules(), &cal(), &construction(cst(2026, 3, 22, 9, 30)))
+        // Documents from Wed 2026-03-04: Mon 03-23 is the 19th day, Tue 03-24 the 20th. Both are
+        // working days, so counting the start day (or not moving) would let 19 days through.
+        let tender = |deadline| TenderSchedule {
+            documents_from: cst(2026, 3, 4, 9, 0),
+            publish_at: cst(2026, 3, 3, 9, 0),
+            ..construction(deadline)
+        };
+        let v = check_tender_schedule(&rules(), &cal(), &tender(cst(2026, 3, 23, 9, 30)))
             .expect("2026 calendar");
         assert_eq!(ids(&v), vec!["ztb.bid_period_min"]);
         assert_eq!(v[0].citation, "招标投标法 第二十四条");
-        assert!(v[0].detail.contains("2026-03-23"), "{}", v[0].detail);
         assert!(
-            v[0].detail.contains("2026-03-22 09:30 +08:00"),
+            v[0].detail.contains("on or after 2026-03-24"),
+            "{}",
+            v[0].detail
+        );
+        assert!(
+            v[0].detail.contains("given 2026-03-23 09:30 +08:00"),
             "{}",
             v[0].detail
         );
 
-        let v = check_tender_schedule(&rules(), &cal(), &construction(cst(2026, 3, 23, 9, 30)))
+        let v = check_tender_schedule(&rules(), &cal(), &tender(cst(2026, 3, 24, 9, 30)))
             .expect("2026 calendar");
         assert_eq!(v, vec![]);
     }

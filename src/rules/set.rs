@@ -227,7 +227,7 @@ impl RuleRow {
 /// A row that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
-    /// The kind is not one of the known kinds.
+    /// The kind or unit is not one of the known names.
     #[error("rule {rule_id}: {source}")]
     Name {
         /// The rule.

@@ -8,3 +8,4 @@ mod helpers;
 mod routes;
 mod sandbox;
 mod sequencer;
+mod tendering;

@@ -116,7 +116,11 @@ async fn store(
     let submission_no = serialize_org(conn, t.id, org).await?;
     let now = clock::now(conn).await?;
     let id = Uuid::now_v7();
-    let kind = if envelope.is_some() { "bid" } else { "withdrawal" };
+    let kind = if envelope.is_some() {
+        "bid"
+    } else {
+        "withdrawal"
+    };
     let mut m = Map::new();
     m.insert("id".into(), json!(id));
     m.insert("tender_id".into(), json!(t.id));
@@ -128,9 +132,7 @@ async fn store(
     m.insert("submission_no".into(), json!(submission_no));
     m.insert("kind".into(), json!(kind));
     m.insert("received_at".into(), json!(clock::fmt(now)));
-    let receipt = signing::platform()?
-        .sign(m)
-        .map_err(AppError::internal)?;
+    let receipt = signing::platform()?.sign(m).map_err(AppError::internal)?;
     let inserted = diesel::insert_into(bid_submissions::table)
         .values((
             bid_submissions::id.eq(id),
@@ -155,9 +157,12 @@ async fn store(
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             info,
-        )) if info.constraint_name() == Some("bid_submissions_payload_idx") => Err(
-            AppError::conflict("duplicate_envelope", "the platform already holds this payload"),
-        ),
+        )) if info.constraint_name() == Some("bid_submissions_payload_idx") => {
+            Err(AppError::conflict(
+                "duplicate_envelope",
+                "the platform already holds this payload",
+            ))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -183,27 +188,46 @@ pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppRe
     let mut conn = ctx.conn().await?;
     let (status, value) = conn
         .transaction(async |c| {
-            let claim = match idempotency::begin(c, key.as_deref(), caller.user_id, "submit_bid", &body.0).await? {
-                Begin::Repeat(s, v) => return Ok((s, v)),
-                Begin::Claimed(claim) => Some(claim),
-                Begin::NoKey => None,
-            };
+            let claim =
+                match idempotency::begin(c, key.as_deref(), caller.user_id, "submit_bid", &body.0)
+                    .await?
+                {
+                    Begin::Repeat(s, v) => return Ok((s, v)),
+                    Begin::Claimed(claim) => Some(claim),
+                    Begin::NoKey => None,
+                };
             let t = load(c, id, Lock::Share).await?;
             let g = guard(c, t.subject()).await?;
             let envelope = crate::sealing::envelope::parse(&body.0, id)
                 .map_err(|e| AppError::bad_request("not_sealed", e.detail()))?;
-            let org = caller.org_id.ok_or_else(|| AppError::forbidden("org_required", "this account belongs to no org"))?;
+            let org = caller.org_id.ok_or_else(|| {
+                AppError::forbidden("org_required", "this account belongs to no org")
+            })?;
             // the clock is read after the lock
             let now = clock::now(c).await?;
             check_deadline(&t, now)?;
             g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
             let envelope_sha256 = hex::encode(Sha256::digest(&body.0));
             let payload_sha256 = crate::sealing::envelope::payload_sha256(&envelope);
-            let receipt = store(c, &t, &caller, org, Some((&body.0, envelope_sha256.clone(), payload_sha256)),
-                addr.as_deref(), fp.as_deref()).await?;
-            audit::record(c, &actor, "tender.bid_submit", Some(("tender", id.to_string())),
+            let receipt = store(
+                c,
+                &t,
+                &caller,
+                org,
+                Some((&body.0, envelope_sha256.clone(), payload_sha256)),
+                addr.as_deref(),
+                fp.as_deref(),
+            )
+            .await?;
+            audit::record(
+                c,
+                &actor,
+                "tender.bid_submit",
+                Some(("tender", id.to_string())),
                 json!({"receipt_id": receipt["id"], "envelope_sha256": envelope_sha256,
-                       "submission_no": receipt["submission_no"], "size": body.0.len()})).await?;
+                       "submission_no": receipt["submission_no"], "size": body.0.len()}),
+            )
+            .await?;
             let v = json!({ "receipt": receipt });
             idempotency::finish(c, claim, StatusCode::CREATED, &v).await?;
             Ok::<_, AppError>((StatusCode::CREATED, v))
@@ -227,7 +251,9 @@ pub async fn withdraw_bid(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResp
         .transaction(async |c| {
             let t = load(c, id, Lock::Share).await?;
             let g = guard(c, t.subject()).await?;
-            let org = caller.org_id.ok_or_else(|| AppError::forbidden("org_required", "this account belongs to no org"))?;
+            let org = caller.org_id.ok_or_else(|| {
+                AppError::forbidden("org_required", "this account belongs to no org")
+            })?;
             let now = clock::now(c).await?;
             check_deadline(&t, now)?;
             g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
@@ -244,8 +270,14 @@ pub async fn withdraw_bid(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResp
                 return Err(AppError::conflict("no_bid", "there is no bid to withdraw"));
             }
             let receipt = store(c, &t, &caller, org, None, addr.as_deref(), fp.as_deref()).await?;
-            audit::record(c, &actor, "tender.bid_withdraw", Some(("tender", id.to_string())),
-                json!({"receipt_id": receipt["id"], "submission_no": receipt["submission_no"]})).await?;
+            audit::record(
+                c,
+                &actor,
+                "tender.bid_withdraw",
+                Some(("tender", id.to_string())),
+                json!({"receipt_id": receipt["id"], "submission_no": receipt["submission_no"]}),
+            )
+            .await?;
             Ok::<_, AppError>(receipt)
         })
         .await?;

@@ -44,13 +44,19 @@ pub async fn schedule(
 }
 
 /// The closing job's handler.
-pub fn close_job(conn: &mut AsyncPgConnection, payload: Value) -> BoxFuture<'_, anyhow::Result<()>> {
+pub fn close_job(
+    conn: &mut AsyncPgConnection,
+    payload: Value,
+) -> BoxFuture<'_, anyhow::Result<()>> {
     Box::pin(async move {
         let id: Uuid = serde_json::from_value(payload["tender_id"].clone())?;
         match close(conn, id).await {
             Ok(()) => Ok(()),
             // a hold postpones the closing: retried with backoff until resumed
-            Err(e) => Err(anyhow::anyhow!("closing tender {id}: {}", e.problem().detail)),
+            Err(e) => Err(anyhow::anyhow!(
+                "closing tender {id}: {}",
+                e.problem().detail
+            )),
         }
     })
 }
@@ -161,11 +167,22 @@ pub async fn close(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
         json!({"round": t.round, "bids": finals.len(), "failed": !enough}),
     )
     .await?;
-    outbox::emit(conn, Kind::Public, "tender.closing_manifest", subject.clone(), manifest).await?;
+    outbox::emit(
+        conn,
+        Kind::Public,
+        "tender.closing_manifest",
+        subject.clone(),
+        manifest,
+    )
+    .await?;
     outbox::emit(
         conn,
         Kind::Event,
-        if enough { "tender.closed" } else { "tender.failed" },
+        if enough {
+            "tender.closed"
+        } else {
+            "tender.failed"
+        },
         subject,
         json!({"round": t.round, "bids": finals.len(), "reason": reason}),
     )

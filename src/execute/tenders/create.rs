@@ -118,9 +118,13 @@ fn check_settings(cmd: &CreateTenderCmd, category: Category) -> AppResult<()> {
     ) {
         let (Some(p), Some(t), Some(c)) = (e.price_weight, e.technical_weight, e.commercial_weight)
         else {
-            return bad("a comprehensive method needs price_weight, technical_weight and commercial_weight");
+            return bad(
+                "a comprehensive method needs price_weight, technical_weight and commercial_weight",
+            );
         };
-        if [p, t, c].iter().any(|w| *w < Decimal::ZERO || *w > Decimal::ONE)
+        if [p, t, c]
+            .iter()
+            .any(|w| *w < Decimal::ZERO || *w > Decimal::ONE)
             || p + t + c != Decimal::ONE
         {
             return bad("the weights are fractions between 0 and 1 that sum to 1");
@@ -184,9 +188,11 @@ pub async fn create_tender(
                 Begin::Claimed(claim) => Some(claim),
                 Begin::NoKey => None,
             };
-            let guarded =
-                crate::core::transition::guard(c, crate::core::transition::Subject::project(project_id))
-                    .await?;
+            let guarded = crate::core::transition::guard(
+                c,
+                crate::core::transition::Subject::project(project_id),
+            )
+            .await?;
             let _ = guarded;
             let cmd: CreateTenderCmd = body.parse()?;
             let created = insert(c, &actor, &caller, project_id, cmd).await?;

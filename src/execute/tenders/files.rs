@@ -78,7 +78,11 @@ pub struct FileList {
     responses((status = 201, body = UploadedFile), (status = 400, body = Problem),
               (status = 404, body = Problem), (status = 409, body = Problem),
               (status = 423, body = Problem)))]
-pub async fn upload_file(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+pub async fn upload_file(
+    ctx: Ctx,
+    path: web::Path<Uuid>,
+    body: Command,
+) -> AppResult<HttpResponse> {
     let caller = ctx.caller()?.clone();
     let id = path.into_inner();
     let actor = ctx.actor();
@@ -86,11 +90,14 @@ pub async fn upload_file(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppR
     let mut conn = ctx.conn().await?;
     let (status, value) = conn
         .transaction(async |c| {
-            let claim = match idempotency::begin(c, key.as_deref(), caller.user_id, "upload_file", &body.0).await? {
-                Begin::Repeat(s, v) => return Ok((s, v)),
-                Begin::Claimed(claim) => Some(claim),
-                Begin::NoKey => None,
-            };
+            let claim =
+                match idempotency::begin(c, key.as_deref(), caller.user_id, "upload_file", &body.0)
+                    .await?
+                {
+                    Begin::Repeat(s, v) => return Ok((s, v)),
+                    Begin::Claimed(claim) => Some(claim),
+                    Begin::NoKey => None,
+                };
             let t = load(c, id, Lock::Update).await?;
             require_owner(c, &t, caller.org_id).await?;
             let g = guard(c, t.subject()).await?;
@@ -103,10 +110,16 @@ pub async fn upload_file(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppR
             g.next::<TenderMachine>(t.status()?, action, caller.role)?;
             let name = cmd.name.trim();
             if name.is_empty() || name.chars().count() > 255 {
-                return Err(AppError::unprocessable("invalid_field", "name must have 1 to 255 characters"));
+                return Err(AppError::unprocessable(
+                    "invalid_field",
+                    "name must have 1 to 255 characters",
+                ));
             }
             let bytes = B64.decode(cmd.content.as_bytes()).map_err(|e| {
-                AppError::bad_request("invalid_base64", format!("content is not standard base64: {e}"))
+                AppError::bad_request(
+                    "invalid_base64",
+                    format!("content is not standard base64: {e}"),
+                )
             })?;
             if bytes.is_empty() {
                 return Err(AppError::unprocessable("invalid_field", "an empty file"));
@@ -126,8 +139,14 @@ pub async fn upload_file(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppR
                 ))
                 .execute(c)
                 .await?;
-            audit::record(c, &actor, "tender.file_upload", Some(("tender", id.to_string())),
-                json!({"file_id": file_id, "name": name, "sha256": sha256, "size": bytes.len()})).await?;
+            audit::record(
+                c,
+                &actor,
+                "tender.file_upload",
+                Some(("tender", id.to_string())),
+                json!({"file_id": file_id, "name": name, "sha256": sha256, "size": bytes.len()}),
+            )
+            .await?;
             let v = json!({"file_id": file_id, "sha256": sha256});
             idempotency::finish(c, claim, StatusCode::CREATED, &v).await?;
             Ok::<_, AppError>((StatusCode::CREATED, v))
@@ -147,20 +166,26 @@ pub async fn list_files(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRespon
     if t.status()? == TenderStatus::Draft {
         return Err(AppError::not_found("tender"));
     }
-    let rows: Vec<(Uuid, String, String, String, i64, chrono::DateTime<chrono::Utc>)> =
-        tender_files::table
-            .filter(tender_files::tender_id.eq(id))
-            .order(tender_files::uploaded_at.asc())
-            .select((
-                tender_files::id,
-                tender_files::name,
-                tender_files::media_type,
-                tender_files::sha256,
-                tender_files::size,
-                tender_files::uploaded_at,
-            ))
-            .load(&mut conn)
-            .await?;
+    let rows: Vec<(
+        Uuid,
+        String,
+        String,
+        String,
+        i64,
+        chrono::DateTime<chrono::Utc>,
+    )> = tender_files::table
+        .filter(tender_files::tender_id.eq(id))
+        .order(tender_files::uploaded_at.asc())
+        .select((
+            tender_files::id,
+            tender_files::name,
+            tender_files::media_type,
+            tender_files::sha256,
+            tender_files::size,
+            tender_files::uploaded_at,
+        ))
+        .load(&mut conn)
+        .await?;
     let items = rows
         .into_iter()
         .map(|(file_id, name, media_type, sha256, size, at)| FileInfo {
@@ -183,7 +208,11 @@ pub async fn list_files(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRespon
     responses((status = 200, body = FileList), (status = 404, body = Problem),
               (status = 409, body = Problem, description = "documents_not_available"),
               (status = 423, body = Problem)))]
-pub async fn obtain_documents(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppResult<HttpResponse> {
+pub async fn obtain_documents(
+    ctx: Ctx,
+    path: web::Path<Uuid>,
+    _body: Command,
+) -> AppResult<HttpResponse> {
     let caller = ctx.caller()?.clone();
     let id = path.into_inner();
     let actor = ctx.actor();
@@ -193,12 +222,18 @@ pub async fn obtain_documents(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -
         let t = load(c, id, Lock::Share).await?;
         let g = guard(c, t.subject()).await?;
         g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
-        let org = caller.org_id.ok_or_else(|| AppError::forbidden("org_required", "this account belongs to no org"))?;
+        let org = caller
+            .org_id
+            .ok_or_else(|| AppError::forbidden("org_required", "this account belongs to no org"))?;
         let now = clock::now(c).await?;
         if now < t.documents_from || now > t.documents_until {
             return Err(AppError::conflict(
                 "documents_not_available",
-                format!("the documents are available from {} to {}", clock::fmt(t.documents_from), clock::fmt(t.documents_until)),
+                format!(
+                    "the documents are available from {} to {}",
+                    clock::fmt(t.documents_from),
+                    clock::fmt(t.documents_until)
+                ),
             ));
         }
         diesel::insert_into(document_downloads::table)
@@ -211,7 +246,14 @@ pub async fn obtain_documents(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -
             ))
             .execute(c)
             .await?;
-        audit::record(c, &actor, "tender.documents_obtained", Some(("tender", id.to_string())), json!({})).await?;
+        audit::record(
+            c,
+            &actor,
+            "tender.documents_obtained",
+            Some(("tender", id.to_string())),
+            json!({}),
+        )
+        .await?;
         Ok::<_, AppError>(())
     })
     .await?;
@@ -234,7 +276,9 @@ pub async fn download_file(ctx: Ctx, path: web::Path<(Uuid, Uuid)>) -> AppResult
             if t.status()? == TenderStatus::Draft {
                 return Err(AppError::not_found("tender"));
             }
-            let org = caller.org_id.ok_or_else(|| AppError::forbidden("org_required", "this account belongs to no org"))?;
+            let org = caller.org_id.ok_or_else(|| {
+                AppError::forbidden("org_required", "this account belongs to no org")
+            })?;
             let obtained: i64 = document_downloads::table
                 .filter(document_downloads::tender_id.eq(id))
                 .filter(document_downloads::org_id.eq(org))
@@ -242,12 +286,19 @@ pub async fn download_file(ctx: Ctx, path: web::Path<(Uuid, Uuid)>) -> AppResult
                 .get_result(c)
                 .await?;
             if obtained == 0 {
-                return Err(AppError::conflict("documents_not_obtained", "obtain the documents first (POST /tenders/{id}/documents)"));
+                return Err(AppError::conflict(
+                    "documents_not_obtained",
+                    "obtain the documents first (POST /tenders/{id}/documents)",
+                ));
             }
             let row: (String, String, Vec<u8>) = tender_files::table
                 .filter(tender_files::id.eq(file_id))
                 .filter(tender_files::tender_id.eq(id))
-                .select((tender_files::name, tender_files::media_type, tender_files::content))
+                .select((
+                    tender_files::name,
+                    tender_files::media_type,
+                    tender_files::content,
+                ))
                 .first(c)
                 .await
                 .optional()?
@@ -268,10 +319,15 @@ pub async fn download_file(ctx: Ctx, path: web::Path<(Uuid, Uuid)>) -> AppResult
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(media_type)
-        .insert_header(("Content-Disposition", format!("attachment; filename*=UTF-8''{}", urlencode(&name))))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename*=UTF-8''{}", urlencode(&name)),
+        ))
         .body(content))
 }
 
 fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }

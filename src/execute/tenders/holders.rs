@@ -16,7 +16,11 @@ use crate::http::ctx::Ctx;
     responses((status = 204), (status = 404, body = Problem),
               (status = 409, body = Problem, description = "invalid_state"),
               (status = 422, body = Problem, description = "invalid_holder"), (status = 423, body = Problem)))]
-pub async fn designate_holder(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+pub async fn designate_holder(
+    ctx: Ctx,
+    path: web::Path<Uuid>,
+    body: Command,
+) -> AppResult<HttpResponse> {
     key_holders::designate_route(ctx, Branch::Execute, path.into_inner(), body).await
 }
 
@@ -27,6 +31,10 @@ pub async fn designate_holder(ctx: Ctx, path: web::Path<Uuid>, body: Command) ->
     responses((status = 204), (status = 403, body = Problem, description = "not_key_holder"),
               (status = 404, body = Problem), (status = 409, body = Problem, description = "invalid_state"),
               (status = 422, body = Problem, description = "invalid_public_key"), (status = 423, body = Problem)))]
-pub async fn register_holder_key(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+pub async fn register_holder_key(
+    ctx: Ctx,
+    path: web::Path<Uuid>,
+    body: Command,
+) -> AppResult<HttpResponse> {
     key_holders::register_route(ctx, Branch::Execute, path.into_inner(), body).await
 }

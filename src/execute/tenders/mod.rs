@@ -147,8 +147,18 @@ impl Machine for TenderMachine {
         use TenderAction::*;
         use TenderStatus::*;
         &[
-            (Draft, Prepare, Draft, &[Role::Agency, Role::Purchaser, Role::Regulator,
-                Role::CenterStaff, Role::Supervisor]),
+            (
+                Draft,
+                Prepare,
+                Draft,
+                &[
+                    Role::Agency,
+                    Role::Purchaser,
+                    Role::Regulator,
+                    Role::CenterStaff,
+                    Role::Supervisor,
+                ],
+            ),
             (Draft, Publish, Bidding, OWNERS),
             (Draft, Cancel, Cancelled, OWNERS),
             (Bidding, Clarify, Bidding, OWNERS),

@@ -20,11 +20,14 @@ use uuid::Uuid;
 
 use super::{Lock, TenderAction, TenderMachine, TenderRow, TenderStatus, load, set_status};
 use crate::core::audit::{self, Actor};
+use crate::core::clock;
 use crate::core::key_holders::{self, Branch};
 use crate::core::outbox::{self, Kind};
 use crate::core::transition::{Guarded, guard};
-use crate::core::clock;
-use crate::db::schema::{bid_submissions, bids, holder_identities, opening_pieces, opening_postponements, opening_records, orgs, tenders};
+use crate::db::schema::{
+    bid_submissions, bids, holder_identities, opening_pieces, opening_postponements,
+    opening_records, orgs, tenders,
+};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::body::Command;
 use crate::http::ctx::{Caller, Ctx};
@@ -39,16 +42,26 @@ fn seal_branch(b: Branch) -> SealBranch {
     }
 }
 
-async fn holder_branch(conn: &mut AsyncPgConnection, tender: Uuid, caller: &Caller) -> AppResult<Branch> {
+async fn holder_branch(
+    conn: &mut AsyncPgConnection,
+    tender: Uuid,
+    caller: &Caller,
+) -> AppResult<Branch> {
     match key_holders::branch_of(conn, tender, caller.user_id).await? {
         Some(b) if b.role() == caller.role => Ok(b),
-        _ => Err(AppError::forbidden("not_key_holder", "you are not a key holder of this tender")),
+        _ => Err(AppError::forbidden(
+            "not_key_holder",
+            "you are not a key holder of this tender",
+        )),
     }
 }
 
 fn after_deadline(t: &TenderRow) -> AppResult<()> {
     if t.closed_at.is_none() {
-        return Err(AppError::conflict("not_closed", "bidding has not closed yet"));
+        return Err(AppError::conflict(
+            "not_closed",
+            "bidding has not closed yet",
+        ));
     }
     Ok(())
 }
@@ -91,10 +104,14 @@ pub async fn share_bundles(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRes
         .await?;
     let mut items = Vec::with_capacity(rows.len());
     for (bid_id, envelope) in rows {
-        let envelope = envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
+        let envelope =
+            envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
         let env = crate::sealing::envelope::parse(&envelope, id)
             .map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {}", e.detail())))?;
-        items.push(BundleItem { bid_id, bundle: B64.encode(env.bundles.get(seal_branch(branch))) });
+        items.push(BundleItem {
+            bid_id,
+            bundle: B64.encode(env.bundles.get(seal_branch(branch))),
+        });
     }
     Ok(HttpResponse::Ok().json(BundleList { items }))
 }
@@ -138,15 +155,22 @@ fn parse_item(branch: SealBranch, item: &ShareItem) -> AppResult<Submission> {
         (Some(p), None) => {
             let mut pieces = BTreeMap::new();
             for (k, v) in p {
-                let n: u8 = k.parse().map_err(|_| AppError::bad_request("invalid_pieces", format!("piece number {k:?}")))?;
-                let bytes = B64.decode(v.as_bytes()).map_err(|_| AppError::bad_request("invalid_pieces", format!("piece {k} is not base64")))?;
+                let n: u8 = k.parse().map_err(|_| {
+                    AppError::bad_request("invalid_pieces", format!("piece number {k:?}"))
+                })?;
+                let bytes = B64.decode(v.as_bytes()).map_err(|_| {
+                    AppError::bad_request("invalid_pieces", format!("piece {k} is not base64"))
+                })?;
                 pieces.insert(n, bytes);
             }
             crate::sealing::pieces::check_branch_pieces(branch, &pieces)
                 .map_err(|e| AppError::bad_request("invalid_pieces", e))?;
             Ok(Submission::Pieces(pieces))
         }
-        _ => Err(AppError::bad_request("invalid_pieces", "each item has either pieces or error: \"undecryptable\"")),
+        _ => Err(AppError::bad_request(
+            "invalid_pieces",
+            "each item has either pieces or error: \"undecryptable\"",
+        )),
     }
 }
 
@@ -160,7 +184,11 @@ fn parse_item(branch: SealBranch, item: &ShareItem) -> AppResult<Submission> {
               (status = 403, body = Problem, description = "not_key_holder"), (status = 404, body = Problem),
               (status = 409, body = Problem, description = "not_closed, opening_not_started, invalid_state"),
               (status = 423, body = Problem)))]
-pub async fn submit_shares(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+pub async fn submit_shares(
+    ctx: Ctx,
+    path: web::Path<Uuid>,
+    body: Command,
+) -> AppResult<HttpResponse> {
     let caller = ctx.caller()?.clone();
     let id = path.into_inner();
     let actor = ctx.actor();
@@ -244,10 +272,12 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
             .await?;
         let mut subs = BTreeMap::new();
         for (b, p) in rows {
-            let branch = SealBranch::parse(&b).ok_or_else(|| AppError::internal(anyhow::anyhow!("branch {b}")))?;
+            let branch = SealBranch::parse(&b)
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("branch {b}")))?;
             subs.insert(branch, stored_submission(p)?);
         }
-        let envelope = envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
+        let envelope =
+            envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
         let env = crate::sealing::envelope::parse(&envelope, t.id)
             .map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {}", e.detail())))?;
         // decryption is CPU work: keep it off the async workers
@@ -267,7 +297,9 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
                         bids::price.eq(Some(doc.price)),
                         bids::duration_days.eq(doc.duration_days),
                         bids::sme.eq(doc.sme.map(|s| s.as_str())),
-                        bids::document.eq(Some(serde_json::to_value(&doc).map_err(AppError::internal)?)),
+                        bids::document.eq(Some(
+                            serde_json::to_value(&doc).map_err(AppError::internal)?,
+                        )),
                         bids::opened_at.eq(Some(now)),
                     ))
                     .execute(conn)
@@ -275,13 +307,22 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
             }
             Outcome::Tampered(reason) => {
                 diesel::update(bids::table.find(bid_id))
-                    .set((bids::status.eq("tampered"), bids::fault.eq(Some("bidder")), bids::detail.eq(Some(reason)), bids::opened_at.eq(Some(now))))
+                    .set((
+                        bids::status.eq("tampered"),
+                        bids::fault.eq(Some("bidder")),
+                        bids::detail.eq(Some(reason)),
+                        bids::opened_at.eq(Some(now)),
+                    ))
                     .execute(conn)
                     .await?;
             }
             Outcome::Undecryptable(reason) => {
                 diesel::update(bids::table.find(bid_id))
-                    .set((bids::status.eq("undecryptable"), bids::detail.eq(Some(reason)), bids::opened_at.eq(Some(now))))
+                    .set((
+                        bids::status.eq("undecryptable"),
+                        bids::detail.eq(Some(reason)),
+                        bids::opened_at.eq(Some(now)),
+                    ))
                     .execute(conn)
                     .await?;
             }
@@ -291,10 +332,14 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
 }
 
 fn stored_submission(p: Option<Value>) -> AppResult<Submission> {
-    let Some(Value::Object(m)) = p else { return Ok(Submission::Undecryptable) };
+    let Some(Value::Object(m)) = p else {
+        return Ok(Submission::Undecryptable);
+    };
     let mut pieces = BTreeMap::new();
     for (k, v) in m {
-        let n: u8 = k.parse().map_err(|_| AppError::internal(anyhow::anyhow!("stored piece {k}")))?;
+        let n: u8 = k
+            .parse()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("stored piece {k}")))?;
         let bytes = B64
             .decode(v.as_str().unwrap_or_default().as_bytes())
             .map_err(|_| AppError::internal(anyhow::anyhow!("stored piece {k}")))?;
@@ -304,14 +349,35 @@ fn stored_submission(p: Option<Value>) -> AppResult<Submission> {
 }
 
 /// Every bid has a verdict: publish the opening record and move on (or fail with too few).
-async fn complete(conn: &mut AsyncPgConnection, g: &Guarded, t: &TenderRow, now: DateTime<Utc>) -> AppResult<TenderStatus> {
-    type Line = (Uuid, String, String, String, Option<rust_decimal::Decimal>, Option<i32>, Option<String>);
+async fn complete(
+    conn: &mut AsyncPgConnection,
+    g: &Guarded,
+    t: &TenderRow,
+    now: DateTime<Utc>,
+) -> AppResult<TenderStatus> {
+    type Line = (
+        Uuid,
+        String,
+        String,
+        String,
+        Option<rust_decimal::Decimal>,
+        Option<i32>,
+        Option<String>,
+    );
     let lines: Vec<Line> = bids::table
         .inner_join(orgs::table.on(orgs::id.eq(bids::org_id)))
         .filter(bids::tender_id.eq(t.id))
         .filter(bids::round.eq(t.round))
         .order(bids::id.asc())
-        .select((bids::id, orgs::name, orgs::code, bids::status, bids::price, bids::duration_days, bids::fault))
+        .select((
+            bids::id,
+            orgs::name,
+            orgs::code,
+            bids::status,
+            bids::price,
+            bids::duration_days,
+            bids::fault,
+        ))
         .load(conn)
         .await?;
     let opened = lines.iter().filter(|l| l.3 == "opened").count() as i64;
@@ -326,8 +392,12 @@ async fn complete(conn: &mut AsyncPgConnection, g: &Guarded, t: &TenderRow, now:
         })).collect::<Vec<_>>(),
     });
     diesel::insert_into(opening_records::table)
-        .values((opening_records::tender_id.eq(t.id), opening_records::round.eq(t.round),
-                 opening_records::record.eq(&record), opening_records::opened_at.eq(now)))
+        .values((
+            opening_records::tender_id.eq(t.id),
+            opening_records::round.eq(t.round),
+            opening_records::record.eq(&record),
+            opening_records::opened_at.eq(now),
+        ))
         .execute(conn)
         .await?;
     let (min, citation) = crate::decide::rules::min_bids(conn, t.id).await?;
@@ -340,15 +410,41 @@ async fn complete(conn: &mut AsyncPgConnection, g: &Guarded, t: &TenderRow, now:
     let reason = (next == TenderStatus::Failed)
         .then(|| format!("{opened} bid(s) opened, {min} required ({citation})"));
     diesel::update(tenders::table.find(t.id))
-        .set((tenders::opened_at.eq(Some(now)), tenders::failure_reason.eq(reason.as_deref())))
+        .set((
+            tenders::opened_at.eq(Some(now)),
+            tenders::failure_reason.eq(reason.as_deref()),
+        ))
         .execute(conn)
         .await?;
     let subject = Some(("tender", t.id.to_string()));
-    audit::record(conn, &Actor::system("tender.opening"), "tender.opening_record", subject.clone(),
-        json!({"round": t.round, "opened": opened, "bids": lines.len()})).await?;
-    outbox::emit(conn, Kind::Public, "tender.opening_record", subject.clone(), record).await?;
-    outbox::emit(conn, Kind::Event, if next == TenderStatus::Failed { "tender.failed" } else { "tender.opened" },
-        subject, json!({"round": t.round, "opened": opened, "reason": reason})).await?;
+    audit::record(
+        conn,
+        &Actor::system("tender.opening"),
+        "tender.opening_record",
+        subject.clone(),
+        json!({"round": t.round, "opened": opened, "bids": lines.len()}),
+    )
+    .await?;
+    outbox::emit(
+        conn,
+        Kind::Public,
+        "tender.opening_record",
+        subject.clone(),
+        record,
+    )
+    .await?;
+    outbox::emit(
+        conn,
+        Kind::Event,
+        if next == TenderStatus::Failed {
+            "tender.failed"
+        } else {
+            "tender.opened"
+        },
+        subject,
+        json!({"round": t.round, "opened": opened, "reason": reason}),
+    )
+    .await?;
     Ok(next)
 }
 
@@ -387,7 +483,11 @@ pub struct RevealCmd {
     responses((status = 204), (status = 403, body = Problem, description = "not_key_holder"),
               (status = 409, body = Problem, description = "invalid_state, already_revealed"),
               (status = 422, body = Problem, description = "identity_mismatch"), (status = 423, body = Problem)))]
-pub async fn reveal_identity(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
+pub async fn reveal_identity(
+    ctx: Ctx,
+    path: web::Path<Uuid>,
+    body: Command,
+) -> AppResult<HttpResponse> {
     let caller = ctx.caller()?.clone();
     let id = path.into_inner();
     let actor = ctx.actor();
@@ -398,32 +498,60 @@ pub async fn reveal_identity(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> 
         let g = guard(c, t.subject()).await?;
         let cmd: RevealCmd = body.parse()?;
         g.next::<TenderMachine>(t.status()?, TenderAction::RevealIdentity, caller.role)?;
-        let registered = t.sealing.as_ref()
+        let registered = t
+            .sealing
+            .as_ref()
             .and_then(|s| s["recipients"][branch.as_str()].as_str())
             .map(str::to_string)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("published tender without recipients")))?;
+            .ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("published tender without recipients"))
+            })?;
         let identity = cmd.identity.trim();
-        let recipient = crate::sealing::keys::recipient_of(identity)
-            .map_err(|e| AppError::unprocessable("identity_mismatch", format!("not an age identity: {e}")))?;
+        let recipient = crate::sealing::keys::recipient_of(identity).map_err(|e| {
+            AppError::unprocessable("identity_mismatch", format!("not an age identity: {e}"))
+        })?;
         if recipient != registered {
-            return Err(AppError::unprocessable("identity_mismatch", "this identity is not the one whose recipient was published in the notice"));
+            return Err(AppError::unprocessable(
+                "identity_mismatch",
+                "this identity is not the one whose recipient was published in the notice",
+            ));
         }
         let n = diesel::insert_into(holder_identities::table)
-            .values((holder_identities::tender_id.eq(id), holder_identities::branch.eq(branch.as_str()),
-                     holder_identities::holder_id.eq(caller.user_id), holder_identities::identity.eq(identity)))
+            .values((
+                holder_identities::tender_id.eq(id),
+                holder_identities::branch.eq(branch.as_str()),
+                holder_identities::holder_id.eq(caller.user_id),
+                holder_identities::identity.eq(identity),
+            ))
             .on_conflict_do_nothing()
             .execute(c)
             .await?;
         if n == 0 {
-            return Err(AppError::conflict("already_revealed", "this holder's identity is already revealed"));
+            return Err(AppError::conflict(
+                "already_revealed",
+                "this holder's identity is already revealed",
+            ));
         }
         let subject = Some(("tender", id.to_string()));
-        audit::record(c, &actor, "tender.holder_identity_reveal", subject.clone(), json!({"branch": branch.as_str()})).await?;
+        audit::record(
+            c,
+            &actor,
+            "tender.holder_identity_reveal",
+            subject.clone(),
+            json!({"branch": branch.as_str()}),
+        )
+        .await?;
         // the public log gets the fact and the recipient; the identity itself is for supervisors
         // and bidders re-running the bundles (the public sees verdicts, not bids' contents)
-        outbox::emit(c, Kind::Public, "tender.holder_identity_revealed", subject,
+        outbox::emit(
+            c,
+            Kind::Public,
+            "tender.holder_identity_revealed",
+            subject,
             json!({"tender_id": id, "branch": branch.as_str(), "recipient": recipient,
-                   "identity_sha256": crate::sealing::envelope::sha256_hex(identity.as_bytes())})).await?;
+                   "identity_sha256": crate::sealing::envelope::sha256_hex(identity.as_bytes())}),
+        )
+        .await?;
         Ok::<_, AppError>(())
     })
     .await?;

@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Lock, TenderAction, TenderMachine, TenderStatus, closing, load, require_owner, set_status};
+use super::{
+    Lock, TenderAction, TenderMachine, TenderStatus, closing, load, require_owner, set_status,
+};
 use crate::core::key_holders::{self, Branch};
 use crate::core::outbox::{self, Kind};
 use crate::core::transition::guard;
@@ -176,11 +178,11 @@ pub async fn clarify(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResul
             if !violations.is_empty() {
                 return Err(AppError::violations(violations));
             }
-            if let Some(d) = cmd.new_bid_deadline {
-                if d < t.bid_deadline {
+            if let Some(d) = cmd.new_bid_deadline
+                && d < t.bid_deadline
+            {
                     return Err(AppError::unprocessable("invalid_schedule", "a clarification may move the deadline later, not earlier"));
                 }
-            }
             let cid = Uuid::now_v7();
             diesel::insert_into(clarifications::table)
                 .values((clarifications::id.eq(cid), clarifications::tender_id.eq(id), clarifications::text.eq(cmd.text.trim()),

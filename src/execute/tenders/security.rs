@@ -130,29 +130,63 @@ pub async fn list(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let mut conn = ctx.conn().await?;
     load(&mut conn, id, Lock::None).await?;
-    type Row = (Uuid, String, String, rust_decimal::Decimal, Option<String>, Option<String>, Option<String>, Option<String>, String, DateTime<Utc>);
+    type Row = (
+        Uuid,
+        String,
+        String,
+        rust_decimal::Decimal,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        DateTime<Utc>,
+    );
     let rows: Vec<Row> = bid_security::table
         .inner_join(orgs::table.on(orgs::id.eq(bid_security::org_id)))
         .filter(bid_security::tender_id.eq(id))
         .order(bid_security::declared_at.asc())
-        .select((bid_security::id, orgs::code, orgs::name, bid_security::amount, bid_security::payer_account,
-                 bid_security::payer_bank, bid_security::reference, bid_security::guarantee_no,
-                 bid_security::status, bid_security::declared_at))
+        .select((
+            bid_security::id,
+            orgs::code,
+            orgs::name,
+            bid_security::amount,
+            bid_security::payer_account,
+            bid_security::payer_bank,
+            bid_security::reference,
+            bid_security::guarantee_no,
+            bid_security::status,
+            bid_security::declared_at,
+        ))
         .load(&mut conn)
         .await?;
     let items: Vec<SecurityView> = rows
         .into_iter()
-        .map(|r| Ok(SecurityView {
-            sid: r.0, org_code: r.1, bidder_name: r.2,
-            amount: Money::new(r.3).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?,
-            payer_account: r.4, payer_bank: r.5, reference: r.6, guarantee_no: r.7, status: r.8,
-            declared_at: clock::fmt(r.9),
-        }))
+        .map(|r| {
+            Ok(SecurityView {
+                sid: r.0,
+                org_code: r.1,
+                bidder_name: r.2,
+                amount: Money::new(r.3).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?,
+                payer_account: r.4,
+                payer_bank: r.5,
+                reference: r.6,
+                guarantee_no: r.7,
+                status: r.8,
+                declared_at: clock::fmt(r.9),
+            })
+        })
         .collect::<AppResult<_>>()?;
     Ok(HttpResponse::Ok().json(json!({"items": items, "next": null})))
 }
 
-async fn step(ctx: Ctx, id: Uuid, sid: Uuid, from: &'static str, to: &'static str) -> AppResult<HttpResponse> {
+async fn step(
+    ctx: Ctx,
+    id: Uuid,
+    sid: Uuid,
+    from: &'static str,
+    to: &'static str,
+) -> AppResult<HttpResponse> {
     let caller = ctx.caller()?.clone();
     let actor = ctx.actor();
     let mut conn = ctx.conn().await?;
@@ -161,19 +195,55 @@ async fn step(ctx: Ctx, id: Uuid, sid: Uuid, from: &'static str, to: &'static st
         let g = guard(c, t.subject()).await?;
         g.next::<TenderMachine>(t.status()?, TenderAction::HandleSecurity, caller.role)?;
         let n = match to {
-            "confirmed" => diesel::update(bid_security::table.filter(bid_security::id.eq(sid)).filter(bid_security::tender_id.eq(id)).filter(bid_security::status.eq(from)))
-                .set((bid_security::status.eq(to), bid_security::confirmed_by.eq(Some(caller.user_id)),
-                      bid_security::confirmed_at.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>("ggzy_now()"))))
-                .execute(c).await?,
-            _ => diesel::update(bid_security::table.filter(bid_security::id.eq(sid)).filter(bid_security::tender_id.eq(id)).filter(bid_security::status.eq(from)))
-                .set((bid_security::status.eq(to), bid_security::refunded_by.eq(Some(caller.user_id)),
-                      bid_security::refunded_at.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>("ggzy_now()"))))
-                .execute(c).await?,
+            "confirmed" => {
+                diesel::update(
+                    bid_security::table
+                        .filter(bid_security::id.eq(sid))
+                        .filter(bid_security::tender_id.eq(id))
+                        .filter(bid_security::status.eq(from)),
+                )
+                .set((
+                    bid_security::status.eq(to),
+                    bid_security::confirmed_by.eq(Some(caller.user_id)),
+                    bid_security::confirmed_at.eq(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+                    >("ggzy_now()")),
+                ))
+                .execute(c)
+                .await?
+            }
+            _ => {
+                diesel::update(
+                    bid_security::table
+                        .filter(bid_security::id.eq(sid))
+                        .filter(bid_security::tender_id.eq(id))
+                        .filter(bid_security::status.eq(from)),
+                )
+                .set((
+                    bid_security::status.eq(to),
+                    bid_security::refunded_by.eq(Some(caller.user_id)),
+                    bid_security::refunded_at.eq(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+                    >("ggzy_now()")),
+                ))
+                .execute(c)
+                .await?
+            }
         };
         if n == 0 {
-            return Err(AppError::conflict("invalid_state", format!("no {from} bid security record {sid} on this tender")));
+            return Err(AppError::conflict(
+                "invalid_state",
+                format!("no {from} bid security record {sid} on this tender"),
+            ));
         }
-        audit::record(c, &actor, &format!("tender.security_{to}"), Some(("tender", id.to_string())), json!({"sid": sid})).await?;
+        audit::record(
+            c,
+            &actor,
+            &format!("tender.security_{to}"),
+            Some(("tender", id.to_string())),
+            json!({"sid": sid}),
+        )
+        .await?;
         Ok::<_, AppError>(())
     })
     .await?;
@@ -184,7 +254,11 @@ async fn step(ctx: Ctx, id: Uuid, sid: Uuid, from: &'static str, to: &'static st
 #[utoipa::path(post, path = "/api/v1/tenders/{id}/bid-security/{sid}/confirm", tag = "execute", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "tender id"), ("sid" = Uuid, Path, description = "record id")),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 423, body = Problem)))]
-pub async fn confirm(ctx: Ctx, path: web::Path<(Uuid, Uuid)>, _body: Command) -> AppResult<HttpResponse> {
+pub async fn confirm(
+    ctx: Ctx,
+    path: web::Path<(Uuid, Uuid)>,
+    _body: Command,
+) -> AppResult<HttpResponse> {
     let (id, sid) = path.into_inner();
     step(ctx, id, sid, "declared", "confirmed").await
 }
@@ -193,7 +267,11 @@ pub async fn confirm(ctx: Ctx, path: web::Path<(Uuid, Uuid)>, _body: Command) ->
 #[utoipa::path(post, path = "/api/v1/tenders/{id}/bid-security/{sid}/refund", tag = "execute", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "tender id"), ("sid" = Uuid, Path, description = "record id")),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 423, body = Problem)))]
-pub async fn refund(ctx: Ctx, path: web::Path<(Uuid, Uuid)>, _body: Command) -> AppResult<HttpResponse> {
+pub async fn refund(
+    ctx: Ctx,
+    path: web::Path<(Uuid, Uuid)>,
+    _body: Command,
+) -> AppResult<HttpResponse> {
     let (id, sid) = path.into_inner();
     step(ctx, id, sid, "confirmed", "refunded").await
 }

@@ -1,0 +1,738 @@
+//! Sealed tendering through the real HTTP API: schedule rules with citations, key holders of the
+//! three branches, real age sealing, signed receipts checked outside the app's code, the
+//! deadline on the platform clock, the closing manifest, and the opening with two of three
+//! holders (and the third when one holder's piece is corrupt).
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ggzy::roles::Role;
+use ggzy::sealing::pieces::Branch;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, TestUser, pg};
+
+/// Everything a tender needs around it.
+struct World {
+    agency: TestUser,
+    regulator: TestUser,
+    center: TestUser,
+    supervisor: TestUser,
+    /// (branch, holder, identity, recipient)
+    holders: Vec<(Branch, TestUser, String, String)>,
+    project_id: String,
+}
+
+async fn platform_now(app: &TestApp) -> DateTime<Utc> {
+    let c = pg(&app.db.url).await;
+    let micros: i64 = c
+        .query_one(
+            "SELECT (extract(epoch FROM ggzy_now()) * 1000000)::bigint",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    DateTime::from_timestamp_micros(micros).unwrap()
+}
+
+/// Moves the sandbox clock by microseconds (directly: the API moves whole seconds), frozen.
+async fn advance_us(app: &TestApp, us: i64) {
+    let c = pg(&app.db.url).await;
+    c.execute("SELECT ggzy_advance_clock($1, true)", &[&us])
+        .await
+        .unwrap();
+}
+
+/// Runs the timers that are due (the API call waits for them).
+async fn run_timers(app: &TestApp) {
+    let r = app
+        .post(
+            "/api/v1/sandbox/clock",
+            Some(&app.admin_token),
+            json!({"advance_seconds": 0}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .put(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn world(app: &TestApp, category: &str) -> World {
+    let agency = app.user(Role::Agency).await;
+    let purchaser = app.user(Role::Purchaser).await;
+    let regulator = app.user(Role::Regulator).await;
+    let center = app.user(Role::CenterStaff).await;
+    let supervisor = app.user(Role::Supervisor).await;
+    let r = app
+        .post(
+            "/api/v1/projects",
+            Some(&agency.token),
+            json!({"category": category, "title": "市民中心改造工程", "region_code": "440400",
+                   "estimate_amount": "50000000.00", "purchaser_org_code": purchaser.org_code}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let project_id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/projects/{project_id}/approval"),
+            Some(&regulator.token),
+            json!({"decision": "approve", "reason": "依法必须招标", "must_tender": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let mut holders = Vec::new();
+    for (branch, role) in [
+        (Branch::Decide, Role::Regulator),
+        (Branch::Execute, Role::CenterStaff),
+        (Branch::Supervise, Role::Supervisor),
+    ] {
+        let holder = app.user(role).await;
+        let (identity, recipient) = ggzy::sealing::keys::keygen();
+        holders.push((branch, holder, identity, recipient));
+    }
+    World {
+        agency,
+        regulator,
+        center,
+        supervisor,
+        holders,
+        project_id,
+    }
+}
+
+/// Creates a tender whose documents start in an hour and whose deadline is `days` later.
+async fn create_tender(app: &TestApp, w: &World, days: i64) -> (String, DateTime<Utc>) {
+    let from = (platform_now(app).await + Duration::hours(1)).trunc_subsecs(0);
+    let deadline = from + Duration::days(days);
+    let r = app
+        .post(
+            &format!("/api/v1/projects/{}/tenders", w.project_id),
+            Some(&w.agency.token),
+            json!({"title": "施工第一标段", "method": "open_tender",
+                   "evaluation": {"method": "comprehensive", "price_weight": "0.6",
+                                  "technical_weight": "0.3", "commercial_weight": "0.1"},
+                   "max_price": "48000000.00", "bid_security_amount": "500000.00",
+                   "documents_from": from, "documents_until": from + Duration::days(6),
+                   "bid_deadline": deadline}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "draft");
+    (v["id"].as_str().unwrap().to_string(), deadline)
+}
+
+async fn designate_and_register(app: &TestApp, w: &World, tender: &str) {
+    let designators = [&w.regulator, &w.center, &w.supervisor];
+    for ((branch, holder, _, recipient), by) in w.holders.iter().zip(designators) {
+        let b = branch.as_str();
+        let r = put(
+            app,
+            &format!("/api/v1/tenders/{tender}/key-holders/{b}"),
+            &by.token,
+            json!({"user_id": holder.id}),
+        )
+        .await;
+        assert_eq!(
+            r.status(),
+            204,
+            "designate {b}: {}",
+            r.text().await.unwrap()
+        );
+        // only the designated holder registers the key
+        let r = put(
+            app,
+            &format!("/api/v1/tenders/{tender}/holder-keys/{b}"),
+            &by.token,
+            json!({"public_key": recipient}),
+        )
+        .await;
+        assert_eq!(r.status(), 403, "{b}");
+        let r = put(
+            app,
+            &format!("/api/v1/tenders/{tender}/holder-keys/{b}"),
+            &holder.token,
+            json!({"public_key": recipient}),
+        )
+        .await;
+        assert_eq!(r.status(), 204, "register {b}: {}", r.text().await.unwrap());
+    }
+}
+
+fn recipients(w: &World) -> ggzy::sealing::seal::Recipients {
+    let r = |b: Branch| w.holders.iter().find(|h| h.0 == b).unwrap().3.clone();
+    ggzy::sealing::seal::Recipients {
+        decide: r(Branch::Decide),
+        execute: r(Branch::Execute),
+        supervise: r(Branch::Supervise),
+    }
+}
+
+fn sealed_bid(w: &World, tender: &str, org_code: &str, price: &str) -> Vec<u8> {
+    let doc = ggzy::sealing::seal::build_document(
+        tender.parse().unwrap(),
+        org_code,
+        price.parse::<Decimal>().unwrap(),
+        Some(365),
+        None,
+        json!({"project_manager": "张工"}),
+        &[],
+    )
+    .unwrap();
+    ggzy::sealing::seal::seal(tender.parse().unwrap(), &doc, &recipients(w)).unwrap()
+}
+
+async fn submit(
+    app: &TestApp,
+    tender: &str,
+    bidder: &TestUser,
+    envelope: &[u8],
+) -> reqwest::Response {
+    app.client
+        .put(app.url(&format!("/api/v1/tenders/{tender}/bids/mine")))
+        .bearer_auth(&bidder.token)
+        .header("content-type", "application/json")
+        .header("x-client-fingerprint", format!("fp-{}", bidder.id))
+        .body(envelope.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Verifies a signed object with nothing but ed25519-dalek, serde_jcs and the published key.
+fn verify_outside(obj: &Value, platform_key_b64: &str) {
+    assert_eq!(obj["public_key"], platform_key_b64);
+    let mut m = obj.as_object().unwrap().clone();
+    let sig = B64
+        .decode(m.remove("signature").unwrap().as_str().unwrap())
+        .unwrap();
+    m.remove("public_key");
+    let bytes = serde_jcs::to_vec(&Value::Object(m)).unwrap();
+    let key: [u8; 32] = B64.decode(platform_key_b64).unwrap().try_into().unwrap();
+    VerifyingKey::from_bytes(&key)
+        .unwrap()
+        .verify(&bytes, &Signature::from_slice(&sig).unwrap())
+        .expect("a valid platform signature");
+}
+
+async fn holder_shares(
+    app: &TestApp,
+    tender: &str,
+    holder: &(Branch, TestUser, String, String),
+    corrupt: bool,
+) -> reqwest::Response {
+    let (branch, user, identity, _) = holder;
+    let r = app
+        .get(
+            &format!("/api/v1/tenders/{tender}/opening/share-bundles"),
+            Some(&user.token),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let bundles: Value = r.json().await.unwrap();
+    let mut shares = Vec::new();
+    for item in bundles["items"].as_array().unwrap() {
+        let bundle = B64.decode(item["bundle"].as_str().unwrap()).unwrap();
+        let pieces =
+            ggzy::sealing::open::bundle_pieces(&bundle, identity, *branch, tender.parse().unwrap())
+                .unwrap();
+        let mut out = BTreeMap::new();
+        for (n, mut bytes) in pieces {
+            if corrupt {
+                bytes[0] ^= 0x55;
+            }
+            out.insert(n.to_string(), B64.encode(bytes));
+        }
+        shares.push(json!({"bid_id": item["bid_id"], "pieces": out}));
+    }
+    app.post(
+        &format!("/api/v1/tenders/{tender}/opening/shares"),
+        Some(&user.token),
+        json!({"shares": shares}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn construction_tender_from_notice_to_opening_with_real_sealing() {
+    let app = TestApp::spawn().await;
+    let w = world(&app, "construction").await;
+
+    // 19 days between documents and deadline for a 依法必须招标 project → 422 citing ZTB 24
+    let (short, _) = create_tender(&app, &w, 19).await;
+    designate_and_register(&app, &w, &short).await;
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{short}/publish"),
+            Some(&w.agency.token),
+            json!({}),
+        )
+        .await;
+    let status = r.status();
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(status, 422, "{p}");
+    let violations = p["violations"].as_array().unwrap();
+    assert!(
+        violations
+            .iter()
+            .any(|v| v["citation"] == "招标投标法 第二十四条" && v["rule"] == "ztb.bid_period_min"),
+        "{p}"
+    );
+
+    // a tender without its three holders cannot be published
+    let (tender, deadline) = create_tender(&app, &w, 25).await;
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/publish"),
+            Some(&w.agency.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "key_holders_missing"
+    );
+    designate_and_register(&app, &w, &tender).await;
+    let r = app.post(&format!("/api/v1/tenders/{tender}/files"), Some(&w.agency.token),
+        json!({"name": "招标文件.pdf", "media_type": "application/pdf", "content": B64.encode(b"%PDF-1.7 tender documents")})).await;
+    assert_eq!(r.status(), 201);
+    // drafts are not public
+    assert_eq!(
+        app.get(&format!("/api/v1/tenders/{tender}"), None)
+            .await
+            .status(),
+        404
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/publish"),
+            Some(&w.agency.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["status"], "bidding");
+    assert_eq!(t["sealing"]["format"], "ggzy-sealed-bid/1");
+    assert_eq!(t["sealing"]["recipients"]["decide"], json!(w.holders[0].3));
+    assert!(t["server_time"].is_string());
+    // after publication the keys are fixed
+    let r = put(
+        &app,
+        &format!("/api/v1/tenders/{tender}/holder-keys/decide"),
+        &w.holders[0].1.token,
+        json!({"public_key": ggzy::sealing::keys::keygen().1}),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+
+    // five bidders obtain the documents, declare security and seal their bids
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": 7200, "freeze": true}),
+    )
+    .await;
+    let prices = [
+        "45000000.00",
+        "44200000.00",
+        "46100000.00",
+        "43900000.00",
+        "47000000.00",
+    ];
+    let mut bidders = Vec::new();
+    for _ in 0..5 {
+        bidders.push(app.user(Role::Bidder).await);
+    }
+    let platform_key: Value = app
+        .get("/api/v1/keys/platform", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let platform_key = platform_key["public_key"].as_str().unwrap().to_string();
+    let mut receipts = Vec::new();
+    for (b, price) in bidders.iter().zip(prices) {
+        let r = app
+            .post(
+                &format!("/api/v1/tenders/{tender}/documents"),
+                Some(&b.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let r = app.post(&format!("/api/v1/tenders/{tender}/bid-security"), Some(&b.token),
+            json!({"amount": "500000.00", "payer_account": format!("6222{}", &b.id.simple().to_string()[..12]),
+                   "payer_bank": "中国银行", "reference": "BZJ", "paid_at": Utc::now()})).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let envelope = sealed_bid(&w, &tender, b.org_code.as_deref().unwrap(), price);
+        let r = submit(&app, &tender, b, &envelope).await;
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        verify_outside(&v["receipt"], &platform_key);
+        // the receipt is public by id, exactly as signed
+        let again: Value = app
+            .get(
+                &format!("/api/v1/receipts/{}", v["receipt"]["id"].as_str().unwrap()),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again, v["receipt"]);
+        receipts.push(v["receipt"].clone());
+    }
+    // plaintext is refused; a known payload is refused; nobody reads bundles before the deadline
+    let r = submit(
+        &app,
+        &tender,
+        &bidders[0],
+        br#"{"tender_id":"x","price":"1.00"}"#,
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_sealed");
+    let r = app
+        .get(
+            &format!("/api/v1/tenders/{tender}/opening/share-bundles"),
+            Some(&w.holders[1].1.token),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    for token in [
+        &w.regulator.token,
+        &w.center.token,
+        &w.supervisor.token,
+        &w.agency.token,
+        &app.admin_token,
+    ] {
+        let r = app
+            .get(
+                &format!("/api/v1/tenders/{tender}/opening/share-bundles"),
+                Some(token),
+            )
+            .await;
+        assert!(matches!(r.status().as_u16(), 403 | 409), "{}", r.status());
+        assert_eq!(
+            app.get(&format!("/api/v1/tenders/{tender}/opening"), Some(token))
+                .await
+                .status(),
+            404
+        );
+    }
+    // a resubmission replaces the bid and counts up; an Idempotency-Key repeat returns the same receipt
+    let resubmitted = sealed_bid(
+        &w,
+        &tender,
+        bidders[4].org_code.as_deref().unwrap(),
+        "42800000.00",
+    );
+    let send = || {
+        app.client
+            .put(app.url(&format!("/api/v1/tenders/{tender}/bids/mine")))
+            .bearer_auth(&bidders[4].token)
+            .header("content-type", "application/json")
+            .header("idempotency-key", "resubmit-1")
+            .body(resubmitted.clone())
+            .send()
+    };
+    let first: Value = send().await.unwrap().json().await.unwrap();
+    let second: Value = send().await.unwrap().json().await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(first["receipt"]["submission_no"], 2);
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/tenders/{tender}/bids/mine")))
+        .bearer_auth(&bidders[4].token)
+        .header("content-type", "application/json")
+        .header("idempotency-key", "resubmit-1")
+        .body(sealed_bid(
+            &w,
+            &tender,
+            bidders[4].org_code.as_deref().unwrap(),
+            "1.00",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "idempotency_key_reused"
+    );
+    let r = submit(&app, &tender, &bidders[4], &resubmitted).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "duplicate_envelope"
+    );
+
+    // 1 ms before the deadline: accepted; 1 ms after: refused
+    let late_bidder = app.user(Role::Bidder).await;
+    let now = platform_now(&app).await;
+    advance_us(&app, (deadline - now).num_microseconds().unwrap() - 1000).await;
+    let just_in = sealed_bid(
+        &w,
+        &tender,
+        late_bidder.org_code.as_deref().unwrap(),
+        "49000000.00",
+    );
+    let r = submit(&app, &tender, &late_bidder, &just_in).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let just_in_receipt: Value = r.json().await.unwrap();
+    advance_us(&app, 2000).await;
+    let too_late = app.user(Role::Bidder).await;
+    let r = submit(
+        &app,
+        &tender,
+        &too_late,
+        &sealed_bid(
+            &w,
+            &tender,
+            too_late.org_code.as_deref().unwrap(),
+            "40000000.00",
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "deadline_passed");
+
+    // the closing manifest: signed, every final envelope, before anything is decrypted
+    run_timers(&app).await;
+    let manifest: Value = app
+        .get(&format!("/api/v1/tenders/{tender}/closing-manifest"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    verify_outside(&manifest, &platform_key);
+    let listed: Vec<&str> = manifest["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["envelope_sha256"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 6);
+    for r in receipts
+        .iter()
+        .take(4)
+        .chain([&first["receipt"], &just_in_receipt["receipt"]])
+    {
+        assert!(
+            listed.contains(&r["envelope_sha256"].as_str().unwrap()),
+            "receipted bid missing"
+        );
+    }
+    // the replaced envelope is not in it
+    assert!(!listed.contains(&receipts[4]["envelope_sha256"].as_str().unwrap()));
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["status"], "closed");
+
+    // one holder's pieces open nothing
+    let r = holder_shares(&app, &tender, &w.holders[0], false).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["waiting"], 6);
+    assert_eq!(
+        app.get(&format!("/api/v1/tenders/{tender}/opening"), None)
+            .await
+            .status(),
+        404
+    );
+    let c = pg(&app.db.url).await;
+    let opened: i64 = c
+        .query_one("SELECT count(*) FROM bids WHERE status <> 'sealed'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(opened, 0);
+    // a corrupted piece from the second holder is caught by the shared-piece comparison
+    let r = holder_shares(&app, &tender, &w.holders[1], true).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["waiting"], 6);
+    // the third holder completes the opening
+    let r = holder_shares(&app, &tender, &w.holders[2], false).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["waiting"], 0);
+    assert_eq!(v["status"], "evaluation");
+    let record: Value = app
+        .get(&format!("/api/v1/tenders/{tender}/opening"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bids = record["bids"].as_array().unwrap();
+    assert_eq!(bids.len(), 6);
+    assert!(bids.iter().all(|b| b["status"] == "opened"), "{record}");
+    let mut got: Vec<&str> = bids.iter().map(|b| b["price"].as_str().unwrap()).collect();
+    got.sort();
+    let mut want = vec![
+        "45000000.00",
+        "44200000.00",
+        "46100000.00",
+        "43900000.00",
+        "42800000.00",
+        "49000000.00",
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    let by_org: BTreeMap<&str, &str> = bids
+        .iter()
+        .map(|b| {
+            (
+                b["org_code"].as_str().unwrap(),
+                b["price"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_org[bidders[1].org_code.as_deref().unwrap()],
+        "44200000.00"
+    );
+
+    // holders reveal their identities after the opening; a wrong identity is refused
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/opening/holder-identity"),
+            Some(&w.holders[0].1.token),
+            json!({"identity": ggzy::sealing::keys::keygen().0}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    for h in &w.holders {
+        let r = app
+            .post(
+                &format!("/api/v1/tenders/{tender}/opening/holder-identity"),
+                Some(&h.1.token),
+                json!({"identity": h.2}),
+            )
+            .await;
+        assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    }
+    let _ = Uuid::nil();
+}
+
+#[tokio::test]
+async fn bids_racing_the_closing_are_either_in_the_manifest_or_refused() {
+    let app = TestApp::spawn().await;
+    let w = world(&app, "construction").await;
+    let (tender, deadline) = create_tender(&app, &w, 25).await;
+    designate_and_register(&app, &w, &tender).await;
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/publish"),
+            Some(&w.agency.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let mut bidders = Vec::new();
+    for _ in 0..8 {
+        bidders.push(app.user(Role::Bidder).await);
+    }
+    // stop 200 ms before the deadline; the clock then runs in real time through it
+    let now = platform_now(&app).await;
+    advance_us(&app, (deadline - now).num_microseconds().unwrap() - 200_000).await;
+    let c = pg(&app.db.url).await;
+    c.execute("SELECT ggzy_advance_clock(0, false)", &[])
+        .await
+        .unwrap();
+    let envelopes: Vec<Vec<u8>> = bidders
+        .iter()
+        .map(|b| sealed_bid(&w, &tender, b.org_code.as_deref().unwrap(), "41000000.00"))
+        .collect();
+    let mut tasks = Vec::new();
+    for (i, (b, e)) in bidders.iter().zip(envelopes).enumerate() {
+        let client = app.client.clone();
+        let url = app.url(&format!("/api/v1/tenders/{tender}/bids/mine"));
+        let token = b.token.clone();
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(30 * i as u64)).await;
+            let r = client
+                .put(url)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(e)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }));
+    }
+    // the closing job races them
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    run_timers(&app).await;
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    run_timers(&app).await;
+    let manifest: Value = app
+        .get(&format!("/api/v1/tenders/{tender}/closing-manifest"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<String> = manifest["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["envelope_sha256"].as_str().unwrap().to_string())
+        .collect();
+    let mut accepted = 0;
+    for (status, body) in &results {
+        match status {
+            201 => {
+                accepted += 1;
+                assert!(
+                    listed.contains(
+                        &body["receipt"]["envelope_sha256"]
+                            .as_str()
+                            .unwrap()
+                            .to_string()
+                    ),
+                    "receipted but missing"
+                );
+            }
+            409 => assert_eq!(body["code"], "deadline_passed"),
+            s => panic!("unexpected {s}: {body}"),
+        }
+    }
+    assert_eq!(
+        listed.len(),
+        accepted,
+        "the manifest holds exactly the receipted bids"
+    );
+}
