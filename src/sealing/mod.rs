@@ -4,6 +4,7 @@
 //! so that an SM2/SM4 suite can be added without touching the procedures.
 
 pub mod audit;
+pub mod audit_run;
 pub mod cli;
 pub mod document;
 pub mod envelope;
