@@ -48,6 +48,11 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// The opening (开标) after the fact.
+    Opening {
+        #[command(subcommand)]
+        command: OpeningCmd,
+    },
     /// The sandbox demo centre.
     Demo {
         #[command(subcommand)]
@@ -98,6 +103,19 @@ enum AdminCmd {
 enum AuditCmd {
     /// Verify the audit hash chain; names the first bad entry.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum OpeningCmd {
+    /// Re-run every bundle with the revealed identities, attribute each failure and compare with
+    /// the opening record (exit 1 on a disagreement, 2 when an identity is not revealed).
+    Audit {
+        /// The tender.
+        tender: uuid::Uuid,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,6 +279,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
                     std::process::exit(2);
                 }
+            }
+        }
+        Cmd::Opening {
+            command: OpeningCmd::Audit { tender, json },
+        } => {
+            let mut conn = AsyncPgConnection::establish(config.owner_url()?)
+                .await
+                .context("connecting to audit the opening")?;
+            let report = ggzy::sealing::audit_run::run(&mut conn, tender).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                ggzy::sealing::audit_run::print_table(&report);
+            }
+            if !report.missing_identities.is_empty() {
+                std::process::exit(2);
+            }
+            if !report.all_agree {
+                std::process::exit(1);
             }
         }
         Cmd::Demo {

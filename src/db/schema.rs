@@ -572,4 +572,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     opening_pieces,
     bid_security,
     committee_members,
+    committee_draws,
+    draw_contributions,
+    scores,
+    evaluations,
+    objections,
+    awards,
+    contracts,
+    tender_filings,
+    experts,
 );

@@ -2,5 +2,7 @@
 //! reserve prices as they land.
 
 pub mod approvals;
+pub mod experts;
+pub mod filings;
 pub mod key_holders;
 pub mod rules;

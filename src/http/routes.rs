@@ -132,8 +132,27 @@ route_table! {
         Roles(&[Regulator, CenterStaff, Supervisor]) => execute::tenders::opening::reveal_identity;
     POST "/api/v1/tenders/{id}/opening/postpone", Execute, Roles(&[CenterStaff]) => execute::tenders::opening::postpone;
     GET "/api/v1/tenders/{id}/opening", Public, Public => execute::tenders::opening::get_opening;
+    POST "/api/v1/tenders/{id}/committee/draw", Execute, Roles(&[CenterStaff]) => execute::tenders::committee::request_draw;
+    POST "/api/v1/tenders/{id}/committee/representatives", Execute,
+        Roles(&[Agency, Purchaser]) => execute::tenders::committee::add_representative;
+    POST "/api/v1/tenders/{id}/committee/declarations", Execute,
+        Roles(&[Expert, Purchaser]) => execute::tenders::committee::declare;
+    GET "/api/v1/tenders/{id}/committee", Public, Public => execute::tenders::committee::get_committee;
+    GET "/api/v1/me/committees", Execute, Roles(&[Expert, Purchaser]) => execute::tenders::committee::my_committees;
+    POST "/api/v1/tenders/{id}/scores", Execute, Roles(&[Expert, Purchaser]) => execute::tenders::scoring::submit_scores;
+    POST "/api/v1/tenders/{id}/evaluation/finalize", Execute, Roles(&[CenterStaff]) => execute::tenders::scoring::finalize;
+    GET "/api/v1/tenders/{id}/candidates", Public, Public => execute::tenders::scoring::candidates;
+    POST "/api/v1/tenders/{id}/objections", Execute, Roles(&[Bidder]) => execute::tenders::objections::raise;
+    GET "/api/v1/tenders/{id}/objections", Execute,
+        Roles(&[Bidder, Agency, Purchaser]) => execute::tenders::objections::list;
+    POST "/api/v1/objections/{id}/reply", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::objections::reply;
+    POST "/api/v1/tenders/{id}/award", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::award::award;
+    POST "/api/v1/tenders/{id}/contract", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::award::contract;
+    POST "/api/v1/tenders/{id}/cancel", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::award::cancel;
     // decide
     POST "/api/v1/projects/{id}/approval", Decide, Roles(&[Regulator]) => decide::approvals::decide_approval;
+    POST "/api/v1/experts", Decide, Roles(&[Regulator]) => decide::experts::add_expert;
+    POST "/api/v1/tenders/{id}/filing", Decide, Roles(&[Regulator]) => decide::filings::file_tender;
     GET "/api/v1/rules", Decide, Roles(&[Regulator]) => decide::rules::list_rules;
     PUT "/api/v1/rules/{rule_id}", Decide, Roles(&[Regulator]) => decide::rules::put_rule;
     GET "/api/v1/calendar/{year}", Decide, Roles(&[Regulator]) => decide::rules::get_calendar;
@@ -143,6 +162,7 @@ route_table! {
     // supervise
     PUT "/api/v1/tenders/{id}/key-holders/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::designate_holder;
     PUT "/api/v1/tenders/{id}/holder-keys/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::register_holder_key;
+    POST "/api/v1/committee-draws/{draw_id}/contribution", Supervise, Roles(&[Supervisor]) => supervise::draws::contribute;
 }
 
 /// Per-route body limits above the 1 MiB default: sealed bids (API.md: 64 MiB) and documents.

@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod grants;
 mod helpers;
+mod opening_audit;
 mod routes;
 mod sandbox;
 mod sequencer;

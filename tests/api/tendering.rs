@@ -18,17 +18,17 @@ use uuid::Uuid;
 use crate::helpers::{TestApp, TestUser, pg};
 
 /// Everything a tender needs around it.
-struct World {
-    agency: TestUser,
-    regulator: TestUser,
-    center: TestUser,
-    supervisor: TestUser,
+pub(crate) struct World {
+    pub(crate) agency: TestUser,
+    pub(crate) regulator: TestUser,
+    pub(crate) center: TestUser,
+    pub(crate) supervisor: TestUser,
     /// (branch, holder, identity, recipient)
-    holders: Vec<(Branch, TestUser, String, String)>,
-    project_id: String,
+    pub(crate) holders: Vec<(Branch, TestUser, String, String)>,
+    pub(crate) project_id: String,
 }
 
-async fn platform_now(app: &TestApp) -> DateTime<Utc> {
+pub(crate) async fn platform_now(app: &TestApp) -> DateTime<Utc> {
     let c = pg(&app.db.url).await;
     let micros: i64 = c
         .query_one(
@@ -42,7 +42,7 @@ async fn platform_now(app: &TestApp) -> DateTime<Utc> {
 }
 
 /// Moves the sandbox clock by microseconds (directly: the API moves whole seconds), frozen.
-async fn advance_us(app: &TestApp, us: i64) {
+pub(crate) async fn advance_us(app: &TestApp, us: i64) {
     let c = pg(&app.db.url).await;
     c.execute("SELECT ggzy_advance_clock($1, true)", &[&us])
         .await
@@ -50,7 +50,7 @@ async fn advance_us(app: &TestApp, us: i64) {
 }
 
 /// Runs the timers that are due (the API call waits for them).
-async fn run_timers(app: &TestApp) {
+pub(crate) async fn run_timers(app: &TestApp) {
     let r = app
         .post(
             "/api/v1/sandbox/clock",
@@ -61,7 +61,7 @@ async fn run_timers(app: &TestApp) {
     assert_eq!(r.status(), 200);
 }
 
-async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
     app.client
         .put(app.url(path))
         .bearer_auth(token)
@@ -71,7 +71,7 @@ async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Re
         .unwrap()
 }
 
-async fn world(app: &TestApp, category: &str) -> World {
+pub(crate) async fn world(app: &TestApp, category: &str) -> World {
     let agency = app.user(Role::Agency).await;
     let purchaser = app.user(Role::Purchaser).await;
     let regulator = app.user(Role::Regulator).await;
@@ -119,7 +119,7 @@ async fn world(app: &TestApp, category: &str) -> World {
 }
 
 /// Creates a tender whose documents start in an hour and whose deadline is `days` later.
-async fn create_tender(app: &TestApp, w: &World, days: i64) -> (String, DateTime<Utc>) {
+pub(crate) async fn create_tender(app: &TestApp, w: &World, days: i64) -> (String, DateTime<Utc>) {
     let from = (platform_now(app).await + Duration::hours(1)).trunc_subsecs(0);
     let deadline = from + Duration::days(days);
     let r = app
@@ -140,7 +140,7 @@ async fn create_tender(app: &TestApp, w: &World, days: i64) -> (String, DateTime
     (v["id"].as_str().unwrap().to_string(), deadline)
 }
 
-async fn designate_and_register(app: &TestApp, w: &World, tender: &str) {
+pub(crate) async fn designate_and_register(app: &TestApp, w: &World, tender: &str) {
     let designators = [&w.regulator, &w.center, &w.supervisor];
     for ((branch, holder, _, recipient), by) in w.holders.iter().zip(designators) {
         let b = branch.as_str();
@@ -177,7 +177,7 @@ async fn designate_and_register(app: &TestApp, w: &World, tender: &str) {
     }
 }
 
-fn recipients(w: &World) -> ggzy::sealing::seal::Recipients {
+pub(crate) fn recipients(w: &World) -> ggzy::sealing::seal::Recipients {
     let r = |b: Branch| w.holders.iter().find(|h| h.0 == b).unwrap().3.clone();
     ggzy::sealing::seal::Recipients {
         decide: r(Branch::Decide),
@@ -186,7 +186,7 @@ fn recipients(w: &World) -> ggzy::sealing::seal::Recipients {
     }
 }
 
-fn sealed_bid(w: &World, tender: &str, org_code: &str, price: &str) -> Vec<u8> {
+pub(crate) fn sealed_bid(w: &World, tender: &str, org_code: &str, price: &str) -> Vec<u8> {
     let doc = ggzy::sealing::seal::build_document(
         tender.parse().unwrap(),
         org_code,
@@ -200,7 +200,7 @@ fn sealed_bid(w: &World, tender: &str, org_code: &str, price: &str) -> Vec<u8> {
     ggzy::sealing::seal::seal(tender.parse().unwrap(), &doc, &recipients(w)).unwrap()
 }
 
-async fn submit(
+pub(crate) async fn submit(
     app: &TestApp,
     tender: &str,
     bidder: &TestUser,
@@ -218,7 +218,7 @@ async fn submit(
 }
 
 /// Verifies a signed object with nothing but ed25519-dalek, serde_jcs and the published key.
-fn verify_outside(obj: &Value, platform_key_b64: &str) {
+pub(crate) fn verify_outside(obj: &Value, platform_key_b64: &str) {
     assert_eq!(obj["public_key"], platform_key_b64);
     let mut m = obj.as_object().unwrap().clone();
     let sig = B64
@@ -233,7 +233,7 @@ fn verify_outside(obj: &Value, platform_key_b64: &str) {
         .expect("a valid platform signature");
 }
 
-async fn holder_shares(
+pub(crate) async fn holder_shares(
     app: &TestApp,
     tender: &str,
     holder: &(Branch, TestUser, String, String),

@@ -2,13 +2,17 @@
 //! clarifications, sealed bids, closing manifest, opening, committee, evaluation, publicity with
 //! objections, award, contract and filing — as one declarative state machine.
 
+pub mod award;
 pub mod bids;
 pub mod closing;
+pub mod committee;
 pub mod create;
 pub mod files;
 pub mod holders;
+pub mod objections;
 pub mod opening;
 pub mod publish;
+pub mod scoring;
 pub mod security;
 
 use chrono::{DateTime, Utc};
@@ -101,7 +105,9 @@ pub enum TenderAction {
     Postpone,
     /// Reveal a holder's per-tender identity.
     RevealIdentity,
-    /// Committee work: draw, representatives, declarations, scores.
+    /// Form the committee: draw, contribution, representatives, declarations.
+    FormCommittee,
+    /// Score the bids.
     Evaluate,
     /// Finalise the evaluation and start the candidate publicity.
     Finalize,
@@ -168,6 +174,9 @@ impl Machine for TenderMachine {
             (Bidding, Close, Closed, PLATFORM),
             (Bidding, Fail, Failed, PLATFORM),
             (Bidding, Cancel, Cancelled, OWNERS),
+            (Closed, FormCommittee, Closed, COMMITTEE_WORK),
+            (Opening, FormCommittee, Opening, COMMITTEE_WORK),
+            (Evaluation, FormCommittee, Evaluation, COMMITTEE_WORK),
             (Closed, HandleSecurity, Closed, STAFF),
             (Closed, SubmitShares, Opening, HOLDERS),
             (Closed, Postpone, Closed, STAFF),
@@ -287,7 +296,7 @@ pub struct TenderRow {
 }
 
 impl TenderRow {
-    /// The parsed status.
+    /// The parsed status (`filed` is derived by [`load`] from the regulator's filing).
     pub fn status(&self) -> AppResult<TenderStatus> {
         TenderStatus::parse(&self.status)
     }
@@ -321,7 +330,19 @@ pub async fn load(conn: &mut AsyncPgConnection, id: Uuid, lock: Lock) -> AppResu
         Lock::Share => q.for_share().first(conn).await.optional()?,
         Lock::Update => q.for_update().first(conn).await.optional()?,
     };
-    row.ok_or_else(|| AppError::not_found("tender"))
+    let mut row = row.ok_or_else(|| AppError::not_found("tender"))?;
+    if row.status == TenderStatus::Contracted.as_str() {
+        // the filing is a decide row: a contracted tender with one is filed
+        let filed: i64 = crate::db::schema::tender_filings::table
+            .filter(crate::db::schema::tender_filings::tender_id.eq(id))
+            .count()
+            .get_result(conn)
+            .await?;
+        if filed > 0 {
+            row.status = TenderStatus::Filed.as_str().into();
+        }
+    }
+    Ok(row)
 }
 
 /// Sets a tender's status (after the machine allowed it).
