@@ -3,8 +3,6 @@
 //! and completeness, runs the method's formula (`evaluation::formulas`), locks the scores, names at
 //! most three candidates and starts the candidate publicity (中标候选人公示).
 
-use std::str::FromStr;
-
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -205,8 +203,10 @@ pub async fn finalize(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppRes
                     "{} of {} marks are in: every member marks every opened bid", marks.len(), sitting.len() * opened.len())));
             }
             let settings: super::create::EvaluationSettings = serde_json::from_value(t.evaluation.clone()).map_err(AppError::internal)?;
-            let method = formulas::Method::from_str(&serde_json::to_value(settings.method).map_err(AppError::internal)?
-                .as_str().unwrap_or_default()).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+            // the tender's settings and the formulas name the methods alike (API.md)
+            let method: formulas::Method =
+                serde_json::from_value(serde_json::to_value(settings.method).map_err(AppError::internal)?)
+                    .map_err(AppError::internal)?;
             let weights = match (settings.price_weight, settings.technical_weight, settings.commercial_weight) {
                 (Some(price), Some(technical), Some(commercial)) => Some(formulas::Weights { price, technical, commercial }),
                 _ => None,
