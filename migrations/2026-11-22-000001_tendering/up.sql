@@ -471,3 +471,7 @@ GRANT SELECT, INSERT ON tender_filings TO ggzy_decide;
 GRANT SELECT ON tender_filings TO ggzy_execute, ggzy_supervise, ggzy_public;
 -- a published tender's notice names its project (code, line of business)
 GRANT SELECT (id, code, category, title, region_code) ON projects TO ggzy_public;
+-- the public candidate list names bidders and prices that the opening record already published
+GRANT SELECT (id, tender_id, round, org_id, status, fault, price, duration_days, opened_at)
+    ON bids TO ggzy_public;
+GRANT SELECT (id, name, code) ON orgs TO ggzy_public;

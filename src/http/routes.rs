@@ -137,7 +137,8 @@ route_table! {
         Roles(&[Agency, Purchaser]) => execute::tenders::committee::add_representative;
     POST "/api/v1/tenders/{id}/committee/declarations", Execute,
         Roles(&[Expert, Purchaser]) => execute::tenders::committee::declare;
-    GET "/api/v1/tenders/{id}/committee", Public, Public => execute::tenders::committee::get_committee;
+    // served by execute, which holds the draw's secret seed and reveals it only after the result
+    GET "/api/v1/tenders/{id}/committee", Execute, Public => execute::tenders::committee::get_committee;
     GET "/api/v1/me/committees", Execute, Roles(&[Expert, Purchaser]) => execute::tenders::committee::my_committees;
     POST "/api/v1/tenders/{id}/scores", Execute, Roles(&[Expert, Purchaser]) => execute::tenders::scoring::submit_scores;
     POST "/api/v1/tenders/{id}/evaluation/finalize", Execute, Roles(&[CenterStaff]) => execute::tenders::scoring::finalize;

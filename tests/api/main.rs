@@ -6,6 +6,7 @@ mod audit;
 mod grants;
 mod helpers;
 mod opening_audit;
+mod procurement;
 mod routes;
 mod sandbox;
 mod sequencer;

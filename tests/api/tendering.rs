@@ -20,6 +20,7 @@ use crate::helpers::{TestApp, TestUser, pg};
 /// Everything a tender needs around it.
 pub(crate) struct World {
     pub(crate) agency: TestUser,
+    pub(crate) purchaser: TestUser,
     pub(crate) regulator: TestUser,
     pub(crate) center: TestUser,
     pub(crate) supervisor: TestUser,
@@ -82,7 +83,9 @@ pub(crate) async fn world(app: &TestApp, category: &str) -> World {
             "/api/v1/projects",
             Some(&agency.token),
             json!({"category": category, "title": "市民中心改造工程", "region_code": "440400",
-                   "estimate_amount": "50000000.00", "purchaser_org_code": purchaser.org_code}),
+                   // procurement below 10,000,000: a committee of five (87号令 第四十七条)
+                   "estimate_amount": if category == "procurement" { "8000000.00" } else { "50000000.00" },
+                   "purchaser_org_code": purchaser.org_code}),
         )
         .await;
     assert_eq!(r.status(), 201);
@@ -110,6 +113,7 @@ pub(crate) async fn world(app: &TestApp, category: &str) -> World {
     }
     World {
         agency,
+        purchaser,
         regulator,
         center,
         supervisor,
@@ -118,19 +122,31 @@ pub(crate) async fn world(app: &TestApp, category: &str) -> World {
     }
 }
 
-/// Creates a tender whose documents start in an hour and whose deadline is `days` later.
+/// Creates a construction tender (综合评估法 0.6/0.3/0.1, maximum price 48,000,000) whose
+/// documents start in an hour and whose deadline is `days` later.
 pub(crate) async fn create_tender(app: &TestApp, w: &World, days: i64) -> (String, DateTime<Utc>) {
+    let evaluation = json!({"method": "comprehensive", "price_weight": "0.6",
+                            "technical_weight": "0.3", "commercial_weight": "0.1"});
+    create_tender_with(app, w, days, evaluation, json!("48000000.00")).await
+}
+
+/// Creates an open tender with the given evaluation settings and maximum price.
+pub(crate) async fn create_tender_with(
+    app: &TestApp,
+    w: &World,
+    days: i64,
+    evaluation: Value,
+    max_price: Value,
+) -> (String, DateTime<Utc>) {
     let from = (platform_now(app).await + Duration::hours(1)).trunc_subsecs(0);
     let deadline = from + Duration::days(days);
     let r = app
         .post(
             &format!("/api/v1/projects/{}/tenders", w.project_id),
             Some(&w.agency.token),
-            json!({"title": "施工第一标段", "method": "open_tender",
-                   "evaluation": {"method": "comprehensive", "price_weight": "0.6",
-                                  "technical_weight": "0.3", "commercial_weight": "0.1"},
-                   "max_price": "48000000.00", "bid_security_amount": "500000.00",
-                   "documents_from": from, "documents_until": from + Duration::days(6),
+            json!({"title": "第一标段", "method": "open_tender", "evaluation": evaluation,
+                   "max_price": max_price, "bid_security_amount": "50000.00",
+                   "documents_from": from, "documents_until": from + Duration::days(10),
                    "bid_deadline": deadline}),
         )
         .await;
@@ -187,12 +203,23 @@ pub(crate) fn recipients(w: &World) -> ggzy::sealing::seal::Recipients {
 }
 
 pub(crate) fn sealed_bid(w: &World, tender: &str, org_code: &str, price: &str) -> Vec<u8> {
+    sealed_bid_as(w, tender, org_code, price, None)
+}
+
+/// A sealed bid declaring (or not) SME status in `fields.sme`.
+pub(crate) fn sealed_bid_as(
+    w: &World,
+    tender: &str,
+    org_code: &str,
+    price: &str,
+    sme: Option<ggzy::sealing::document::Sme>,
+) -> Vec<u8> {
     let doc = ggzy::sealing::seal::build_document(
         tender.parse().unwrap(),
         org_code,
         price.parse::<Decimal>().unwrap(),
         Some(365),
-        None,
+        sme,
         json!({"project_manager": "张工"}),
         &[],
     )
@@ -272,7 +299,7 @@ pub(crate) async fn holder_shares(
 }
 
 #[tokio::test]
-async fn construction_tender_from_notice_to_opening_with_real_sealing() {
+async fn construction_tender_end_to_end_with_real_sealing_and_a_drawn_committee() {
     let app = TestApp::spawn().await;
     let w = world(&app, "construction").await;
 
@@ -386,7 +413,7 @@ async fn construction_tender_from_notice_to_opening_with_real_sealing() {
             .await;
         assert_eq!(r.status(), 200);
         let r = app.post(&format!("/api/v1/tenders/{tender}/bid-security"), Some(&b.token),
-            json!({"amount": "500000.00", "payer_account": format!("6222{}", &b.id.simple().to_string()[..12]),
+            json!({"amount": "50000.00", "payer_account": format!("6222{}", &b.id.simple().to_string()[..12]),
                    "payer_bank": "中国银行", "reference": "BZJ", "paid_at": Utc::now()})).await;
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
         let envelope = sealed_bid(&w, &tender, b.org_code.as_deref().unwrap(), price);
@@ -640,7 +667,411 @@ async fn construction_tender_from_notice_to_opening_with_real_sealing() {
             .await;
         assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
     }
-    let _ = Uuid::nil();
+    evaluate_award_and_file(&app, &w, &tender, &bidders).await;
+}
+
+/// The regulator's pool (eight experts of `specialty`, two economic), the witnessed draw of four
+/// (one economic) with the supervisor's contribution, and the tenderer's representative.
+pub(crate) async fn draw_committee(
+    app: &TestApp,
+    w: &World,
+    tender: &str,
+    specialty: &str,
+) -> (Vec<TestUser>, String) {
+    let mut experts = Vec::new();
+    for i in 0..8 {
+        let e = app.user(Role::Expert).await;
+        let r = app.post("/api/v1/experts", Some(&w.regulator.token),
+            json!({"user_id": e.id, "specialties": [specialty], "employer_org_code": crate::helpers::org_code(),
+                   "economic": i < 2})).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        experts.push(e);
+    }
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/committee/draw"),
+            Some(&w.center.token),
+            json!({"size": 4, "economic": 1, "specialties": [specialty]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let draw: Value = r.json().await.unwrap();
+    assert_eq!(draw["status"], "awaiting_contribution");
+    let contribution = "5a".repeat(32);
+    let r = app
+        .post(
+            &format!(
+                "/api/v1/committee-draws/{}/contribution",
+                draw["draw_id"].as_str().unwrap()
+            ),
+            Some(&w.supervisor.token),
+            json!({"random": contribution}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/committee/representatives"),
+            Some(&w.agency.token),
+            json!({"user_id": w.purchaser.id}),
+        )
+        .await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    // members learn it from their own list; the committee stays secret to the public
+    assert_eq!(
+        app.get(&format!("/api/v1/tenders/{tender}/committee"), None)
+            .await
+            .status(),
+        404
+    );
+    (experts, contribution)
+}
+
+/// The experts of `experts` who sit on the tender's committee now.
+pub(crate) async fn sitting_experts<'a>(
+    app: &TestApp,
+    experts: &'a [TestUser],
+    tender: &str,
+) -> Vec<&'a TestUser> {
+    let mut sitting = Vec::new();
+    for e in experts {
+        let mine: Value = app
+            .get("/api/v1/me/committees", Some(&e.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["tender_id"] == tender)
+        {
+            sitting.push(e);
+        }
+    }
+    sitting
+}
+
+/// Committee of five (four drawn experts, one redrawn after a conflict, plus the tenderer's
+/// representative), 综合评估法 with hand-computed totals, publicity, one objection and its reply,
+/// award, contract and filing.
+async fn evaluate_award_and_file(app: &TestApp, w: &World, tender: &str, bidders: &[TestUser]) {
+    // bid security arrives for the five first bidders (the late one never paid)
+    let list: Value = app
+        .get(
+            &format!("/api/v1/tenders/{tender}/bid-security"),
+            Some(&w.center.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    for it in items {
+        let r = app
+            .post(
+                &format!(
+                    "/api/v1/tenders/{tender}/bid-security/{}/confirm",
+                    it["sid"].as_str().unwrap()
+                ),
+                Some(&w.center.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 204);
+    }
+    let (experts, contribution) = draw_committee(app, w, tender, "房屋建筑").await;
+    let mut sitting = sitting_experts(app, &experts, tender).await;
+    assert_eq!(sitting.len(), 4);
+    // the first member has a conflict: replaced by a redraw
+    let conflicted = sitting.remove(0);
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/committee/declarations"),
+            Some(&conflicted.token),
+            json!({"conflict": true, "detail": "近三年曾在投标人处任职"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(r.json::<Value>().await.unwrap()["replaced"], true);
+    let sitting = sitting_experts(app, &experts, tender).await;
+    assert!(!sitting.iter().any(|s| s.id == conflicted.id));
+    assert_eq!(sitting.len(), 4, "a replacement was drawn");
+    let mut members: Vec<&TestUser> = sitting.clone();
+    members.push(&w.purchaser);
+    // scoring before declaring is refused
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/scores"),
+            Some(&members[0].token),
+            json!({"items": []}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    for m in &members {
+        let r = app
+            .post(
+                &format!("/api/v1/tenders/{tender}/committee/declarations"),
+                Some(&m.token),
+                json!({"conflict": false}),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+    // bids by bidder: A=bidders[0] 45.0M, B=[1] 44.2M, C=[2] 46.1M, D=[3] 43.9M, E=[4] 42.8M
+    // (resubmitted), F = the late bidder 49.0M (above the 48.0M maximum, no security)
+    let record: Value = app
+        .get(&format!("/api/v1/tenders/{tender}/opening"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bid_of = |org: &str| -> String {
+        record["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["org_code"] == org)
+            .unwrap()["bid_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let letters: Vec<String> = bidders
+        .iter()
+        .map(|b| bid_of(b.org_code.as_deref().unwrap()))
+        .collect();
+    let f_bid = record["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["bid_id"].as_str().unwrap().to_string())
+        .find(|id| !letters.contains(id))
+        .unwrap();
+    let technical = [90, 85, 95, 80, 70];
+    for (mi, m) in members.iter().enumerate() {
+        let mut items: Vec<Value> = letters.iter().enumerate().map(|(i, bid)| {
+            // one member (the representative) scores B's technical part 95 instead of 85
+            let t = if i == 1 && mi == members.len() - 1 { 95 } else { technical[i] };
+            json!({"bid_id": bid, "compliant": true, "technical": t.to_string(), "commercial": "80"})
+        }).collect();
+        items.push(
+            json!({"bid_id": f_bid, "compliant": true, "technical": "60", "commercial": "60"}),
+        );
+        let r = app
+            .post(
+                &format!("/api/v1/tenders/{tender}/scores"),
+                Some(&m.token),
+                json!({"items": items}),
+            )
+            .await;
+        assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    }
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/evaluation/finalize"),
+            Some(&w.center.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let fin: Value = r.json().await.unwrap();
+    assert_eq!(fin["status"], "publicity");
+    // By hand (基准价 = E's 42,800,000, the lowest compliant price; price score = 基准价/报价×100;
+    // total = 0.6·price + 0.3·technical + 0.1·commercial, mean of the five members, 2 places):
+    //   A: 0.6×95.1111… + 27 + 8           = 92.0667 → 92.07
+    //   B: 0.6×96.8326… + 25.5 + 8 (+3/5)  = 92.1995 → 92.20  (one member gave 95: +0.3×10/5)
+    //   C: 0.6×92.8416… + 28.5 + 8         = 92.2050 → 92.20  (tie with B: lower price first)
+    //   D: 0.6×97.4943… + 24 + 8           = 90.4966 → 90.50
+    //   E: 60 + 21 + 8                     = 89.00
+    //   F: rejected (above the maximum price, no confirmed security)
+    let cands = fin["candidates"].as_array().unwrap();
+    let got: Vec<(String, String)> = cands
+        .iter()
+        .map(|c| {
+            (
+                c["bid_id"].as_str().unwrap().to_string(),
+                c["score"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (letters[1].clone(), "92.20".to_string()),
+            (letters[2].clone(), "92.20".to_string()),
+            (letters[0].clone(), "92.07".to_string()),
+        ]
+    );
+    let ranking = &fin["ranking"]["items"];
+    let f = ranking
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["bid_id"] == f_bid)
+        .unwrap();
+    assert_eq!(f["rank"], Value::Null);
+    assert!(!f["reasons"].as_array().unwrap().is_empty());
+    let public: Value = app
+        .get(&format!("/api/v1/tenders/{tender}/candidates"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["items"][0]["bid_id"], json!(letters[1]));
+    // scores are locked
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/scores"),
+            Some(&members[0].token),
+            json!({"items": []}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+
+    // C objects to the result during the publicity
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/objections"),
+            Some(&bidders[2].token),
+            json!({"stage": "result", "text": "对评分结果有异议：技术分计算有误"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let objection: Value = r.json().await.unwrap();
+    let award = json!({"bid_id": letters[1]});
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/award"),
+            Some(&w.agency.token),
+            award.clone(),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "publicity_running"
+    );
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": 5 * 86400}),
+    )
+    .await;
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/award"),
+            Some(&w.agency.token),
+            award.clone(),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "objection_pending"
+    );
+    let r = app
+        .post(
+            &format!(
+                "/api/v1/objections/{}/reply",
+                objection["id"].as_str().unwrap()
+            ),
+            Some(&w.agency.token),
+            json!({"text": "经复核，评分无误"}),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/award"),
+            Some(&w.agency.token),
+            json!({"bid_id": f_bid}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/award"),
+            Some(&w.agency.token),
+            award,
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let notice: Value = r.json().await.unwrap();
+    assert_eq!(notice["price"], "44200000.00");
+    let r = app.post(&format!("/api/v1/tenders/{tender}/contract"), Some(&w.agency.token),
+        json!({"signed_at": platform_now(app).await, "amount": "44200000.00", "document_sha256": "ab".repeat(32)})).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/filing"),
+            Some(&w.regulator.token),
+            json!({"note": "备案"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["status"], "filed");
+
+    // anyone can re-run the draw from what is published
+    let c: Value = app
+        .get(&format!("/api/v1/tenders/{tender}/committee"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let d = &c["draw"];
+    assert_eq!(d["contribution"], contribution);
+    let seed: [u8; 32] = hex::decode(d["seed"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        ggzy::evaluation::committee::seed_commitment(&seed),
+        d["seed_commitment"].as_str().unwrap()
+    );
+    let pool: Vec<ggzy::evaluation::committee::PoolExpert> =
+        serde_json::from_value(d["pool_snapshot"].clone()).unwrap();
+    assert_eq!(
+        ggzy::evaluation::committee::pool_snapshot_hash(&pool),
+        d["pool_snapshot_hash"].as_str().unwrap()
+    );
+    let request = ggzy::evaluation::committee::DrawRequest {
+        size_experts: 4,
+        economic: 1,
+        specialties: vec!["房屋建筑".into()],
+        excluded_org_codes: serde_json::from_value(d["excluded_org_codes"].clone()).unwrap(),
+        excluded_users: vec![],
+    };
+    let contribution: [u8; 32] = hex::decode(&contribution).unwrap().try_into().unwrap();
+    let first = ggzy::evaluation::committee::draw(&seed, &contribution, &pool, &request).unwrap();
+    assert!(
+        first.contains(&conflicted.id),
+        "the published inputs give the first draw"
+    );
+    let again = ggzy::evaluation::committee::redraw(
+        &seed,
+        &contribution,
+        &pool,
+        &request,
+        &[conflicted.id],
+    )
+    .unwrap();
+    let mut want: Vec<Uuid> = sitting.iter().map(|s| s.id).collect();
+    want.sort();
+    let mut again_sorted = again.clone();
+    again_sorted.sort();
+    assert_eq!(
+        again_sorted, want,
+        "the published inputs give the committee that sat"
+    );
 }
 
 #[tokio::test]
