@@ -9,5 +9,7 @@ mod opening_audit;
 mod procurement;
 mod routes;
 mod sandbox;
+mod secrecy;
 mod sequencer;
+mod tender_rules;
 mod tendering;

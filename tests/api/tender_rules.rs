@@ -1,0 +1,241 @@
+//! The statutory rules around a tender's schedule: clarifications less than 15 日 before the
+//! deadline must move it, too few bids fail the tender, a hold stops bidding, and a postponed
+//! opening waits for its new time.
+
+use ggzy::roles::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, pg};
+use crate::tendering::{
+    create_tender, designate_and_register, holder_shares, platform_now, run_timers, sealed_bid,
+    submit, world,
+};
+
+async fn published(
+    app: &TestApp,
+) -> (
+    crate::tendering::World,
+    String,
+    chrono::DateTime<chrono::Utc>,
+) {
+    let w = world(app, "construction").await;
+    let (tender, deadline) = create_tender(app, &w, 25).await;
+    designate_and_register(app, &w, &tender).await;
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/publish"),
+            Some(&w.agency.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    (w, tender, deadline)
+}
+
+#[tokio::test]
+async fn a_late_clarification_must_move_the_deadline() {
+    let app = TestApp::spawn().await;
+    let (w, tender, deadline) = published(&app).await;
+    // ten days before the deadline
+    let now = platform_now(&app).await;
+    let to = (deadline - now - chrono::Duration::days(10)).num_seconds();
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": to, "freeze": true}),
+    )
+    .await;
+    let path = format!("/api/v1/tenders/{tender}/clarifications");
+    let r = app
+        .post(
+            &path,
+            Some(&w.agency.token),
+            json!({"text": "第三章技术要求修改"}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        p["violations"][0]["citation"], "招标投标法实施条例 第二十一条",
+        "{p}"
+    );
+    // a new deadline still too close is refused too
+    let r = app
+        .post(&path, Some(&w.agency.token),
+            json!({"text": "第三章技术要求修改", "new_bid_deadline": deadline + chrono::Duration::days(2)}))
+        .await;
+    assert_eq!(r.status(), 422);
+    // far enough: accepted, the deadline and the closing timer move
+    let new_deadline = deadline + chrono::Duration::days(10);
+    let r = app
+        .post(
+            &path,
+            Some(&w.agency.token),
+            json!({"text": "第三章技术要求修改", "new_bid_deadline": new_deadline}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["bid_deadline"], ggzy::core::clock::fmt(new_deadline));
+    // the old deadline passes: bidding is still open
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": 11 * 86400}),
+    )
+    .await;
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["status"], "bidding");
+    let b = app.user(Role::Bidder).await;
+    let env = sealed_bid(&w, &tender, b.org_code.as_deref().unwrap(), "40000000.00");
+    assert_eq!(submit(&app, &tender, &b, &env).await.status(), 201);
+}
+
+#[tokio::test]
+async fn too_few_bids_fail_the_tender_and_a_hold_stops_bidding() {
+    let app = TestApp::spawn().await;
+    let (w, tender, _) = published(&app).await;
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": 7200}),
+    )
+    .await;
+    let b1 = app.user(Role::Bidder).await;
+    let b2 = app.user(Role::Bidder).await;
+    let env = sealed_bid(&w, &tender, b1.org_code.as_deref().unwrap(), "40000000.00");
+    assert_eq!(submit(&app, &tender, &b1, &env).await.status(), 201);
+    // a supervisor's directive on the project stops bidding on its tenders (423 before 400)
+    let sup = pg(&app.db.url_as("ggzy_supervise")).await;
+    let project: uuid::Uuid = w.project_id.parse().unwrap();
+    let hold = "INSERT INTO holds (id, subject_type, subject_id, kind, reason, ordered_by, ordered_role) \
+                VALUES ($1, 'project', $2, $3, '举报核查', $4, 'supervisor')";
+    sup.execute(
+        hold,
+        &[
+            &uuid::Uuid::new_v4(),
+            &project,
+            &"suspend",
+            &w.supervisor.id,
+        ],
+    )
+    .await
+    .unwrap();
+    let env2 = sealed_bid(&w, &tender, b2.org_code.as_deref().unwrap(), "41000000.00");
+    let r = submit(&app, &tender, &b2, &env2).await;
+    assert_eq!(r.status(), 423);
+    assert_eq!(submit(&app, &tender, &b2, b"not json").await.status(), 423);
+    sup.execute(
+        hold,
+        &[&uuid::Uuid::new_v4(), &project, &"resume", &w.supervisor.id],
+    )
+    .await
+    .unwrap();
+    assert_eq!(submit(&app, &tender, &b2, &env2).await.status(), 201);
+    // two bids, three required (招标投标法 第二十八条): no opening, the tender fails
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": 26 * 86400}),
+    )
+    .await;
+    run_timers(&app).await;
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["status"], "failed");
+    assert!(
+        t["failure_reason"]
+            .as_str()
+            .unwrap()
+            .contains("招标投标法 第二十八条"),
+        "{t}"
+    );
+    let m: Value = app
+        .get(&format!("/api/v1/tenders/{tender}/closing-manifest"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["bids"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        holder_shares(&app, &tender, &w.holders[0], false)
+            .await
+            .status(),
+        409
+    );
+    // the project re-tenders: a new tender of the same project
+    let (again, _) = create_tender(&app, &w, 25).await;
+    assert_ne!(again, tender);
+}
+
+#[tokio::test]
+async fn a_postponed_opening_waits_for_its_new_time() {
+    let app = TestApp::spawn().await;
+    let (w, tender, _) = published(&app).await;
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": 7200}),
+    )
+    .await;
+    for i in 0..3 {
+        let b = app.user(Role::Bidder).await;
+        let env = sealed_bid(
+            &w,
+            &tender,
+            b.org_code.as_deref().unwrap(),
+            &format!("4{i}000000.00"),
+        );
+        assert_eq!(submit(&app, &tender, &b, &env).await.status(), 201);
+    }
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": 26 * 86400, "freeze": true}),
+    )
+    .await;
+    run_timers(&app).await;
+    let new_time = platform_now(&app).await + chrono::Duration::days(2);
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/opening/postpone"),
+            Some(&w.center.token),
+            json!({"new_time": new_time, "reason": "监督方密钥持有人无法到场"}),
+        )
+        .await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    let r = holder_shares(&app, &tender, &w.holders[0], false).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "opening_not_started"
+    );
+    app.post(
+        "/api/v1/sandbox/clock",
+        Some(&app.admin_token),
+        json!({"advance_seconds": 2 * 86400}),
+    )
+    .await;
+    assert_eq!(
+        holder_shares(&app, &tender, &w.holders[0], false)
+            .await
+            .status(),
+        200
+    );
+    let r = holder_shares(&app, &tender, &w.holders[2], false).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "evaluation");
+}
