@@ -284,6 +284,19 @@ CREATE INDEX opening_postponements_tender_idx ON opening_postponements (tender_i
 CREATE INDEX opening_postponements_by_idx ON opening_postponements (by_user);
 COMMENT ON TABLE opening_postponements IS 'plane:execute';
 
+-- rounds of sealed final offers (competitive negotiation and consultation): round 1 is the tender
+CREATE TABLE tender_rounds (
+    tender_id      uuid NOT NULL REFERENCES tenders (id) ON DELETE RESTRICT,
+    round          integer NOT NULL CHECK (round > 1),
+    bid_deadline   timestamptz NOT NULL,
+    invited_orgs   uuid[] NOT NULL CHECK (cardinality(invited_orgs) > 0),
+    opened_by      uuid NOT NULL REFERENCES users (id) ON DELETE RESTRICT,
+    opened_at      timestamptz NOT NULL DEFAULT ggzy_now(),
+    PRIMARY KEY (tender_id, round)
+);
+CREATE INDEX tender_rounds_by_idx ON tender_rounds (opened_by);
+COMMENT ON TABLE tender_rounds IS 'plane:execute';
+
 -- ---------------------------------------------------------------- key holders, one table per branch
 CREATE TABLE decide_key_holders (
     tender_id     uuid PRIMARY KEY REFERENCES tenders (id) ON DELETE RESTRICT,
@@ -437,7 +450,7 @@ GRANT SELECT ON experts TO ggzy_execute, ggzy_supervise;
 GRANT SELECT, INSERT, UPDATE ON tenders, tender_files, clarifications, bid_security,
     idempotency_keys, closing_manifests, bids, opening_pieces, opening_records, holder_identities,
     opening_postponements, committee_draws, committee_members, scores, evaluations, objections,
-    awards, contracts, platform_keys TO ggzy_execute;
+    awards, contracts, platform_keys, tender_rounds TO ggzy_execute;
 GRANT SELECT, INSERT ON bid_submissions, document_downloads TO ggzy_execute;
 GRANT USAGE ON SEQUENCE document_downloads_id_seq TO ggzy_execute;
 GRANT DELETE ON idempotency_keys TO ggzy_execute;
@@ -447,8 +460,8 @@ GRANT SELECT ON tenders, clarifications, closing_manifests, opening_records, hol
 -- the other planes read what they rule on, never the envelopes' pieces nor the draw's seed
 GRANT SELECT ON tenders, tender_files, document_downloads, clarifications, bid_security,
     closing_manifests, bids, opening_records, holder_identities, opening_postponements,
-    committee_members, scores, evaluations, objections, awards, contracts, platform_keys
-    TO ggzy_decide, ggzy_supervise;
+    committee_members, scores, evaluations, objections, awards, contracts, platform_keys,
+    tender_rounds TO ggzy_decide, ggzy_supervise;
 GRANT SELECT (id, tender_id, round, org_id, user_id, submission_no, kind, envelope_sha256,
     payload_sha256, received_at, client_addr, fingerprint, receipt)
     ON bid_submissions TO ggzy_decide, ggzy_supervise;

@@ -402,6 +402,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Rounds of sealed final offers after the first.
+    tender_rounds (tender_id, round) {
+        tender_id -> Uuid,
+        round -> Int4,
+        bid_deadline -> Timestamptz,
+        invited_orgs -> Array<Uuid>,
+        opened_by -> Uuid,
+        opened_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     /// The decide branch's key holder of a tender.
     decide_key_holders (tender_id) {
         tender_id -> Uuid,

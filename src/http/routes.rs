@@ -149,6 +149,7 @@ route_table! {
     POST "/api/v1/objections/{id}/reply", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::objections::reply;
     POST "/api/v1/tenders/{id}/award", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::award::award;
     POST "/api/v1/tenders/{id}/contract", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::award::contract;
+    POST "/api/v1/tenders/{id}/rounds", Execute, Roles(&[Agency]) => execute::tenders::rounds::next_round;
     POST "/api/v1/tenders/{id}/cancel", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::award::cancel;
     // decide
     POST "/api/v1/projects/{id}/approval", Decide, Roles(&[Regulator]) => decide::approvals::decide_approval;

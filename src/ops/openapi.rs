@@ -86,6 +86,7 @@ impl Modify for Security {
         crate::execute::tenders::award::award,
         crate::execute::tenders::award::contract,
         crate::execute::tenders::award::cancel,
+        crate::execute::tenders::rounds::next_round,
         crate::decide::experts::add_expert,
         crate::decide::filings::file_tender,
         crate::supervise::draws::contribute,

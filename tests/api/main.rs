@@ -7,6 +7,7 @@ mod grants;
 mod helpers;
 mod opening_audit;
 mod procurement;
+mod rounds;
 mod routes;
 mod sandbox;
 mod secrecy;

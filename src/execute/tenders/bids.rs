@@ -207,6 +207,14 @@ pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppRe
             let now = clock::now(c).await?;
             check_deadline(&t, now)?;
             g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
+            if let Some(invited) = super::rounds::invited(c, &t).await?
+                && !invited.contains(&org)
+            {
+                return Err(AppError::forbidden(
+                    "not_invited",
+                    format!("round {} is open to the invited suppliers only", t.round),
+                ));
+            }
             let envelope_sha256 = hex::encode(Sha256::digest(&body.0));
             let payload_sha256 = crate::sealing::envelope::payload_sha256(&envelope);
             let receipt = store(

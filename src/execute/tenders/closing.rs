@@ -137,7 +137,11 @@ pub async fn close(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
         ))
         .execute(conn)
         .await?;
-    let (min, citation) = crate::decide::rules::min_bids(conn, t.id).await?;
+    let (mut min, citation) = crate::decide::rules::min_bids(conn, t.id).await?;
+    if let Some(invited) = super::rounds::invited(conn, &t).await? {
+        // a later round of final offers needs the invited suppliers' offers, at most the minimum
+        min = min.min(invited.len() as i64);
+    }
     let enough = finals.len() as i64 >= min;
     let next = if enough {
         g.next_as_platform::<TenderMachine>(TenderStatus::Bidding, TenderAction::Close)?

@@ -12,6 +12,7 @@ pub mod holders;
 pub mod objections;
 pub mod opening;
 pub mod publish;
+pub mod rounds;
 pub mod scoring;
 pub mod security;
 
@@ -113,6 +114,8 @@ pub enum TenderAction {
     Finalize,
     /// Raise or answer an objection.
     Object,
+    /// Open the next round of final offers (negotiation, consultation).
+    NextRound,
     /// Name the winner.
     Award,
     /// Record the contract.
@@ -192,6 +195,7 @@ impl Machine for TenderMachine {
             (Evaluation, Evaluate, Evaluation, COMMITTEE_WORK),
             (Evaluation, Object, Evaluation, OBJECTORS),
             (Evaluation, Finalize, Publicity, STAFF),
+            (Evaluation, NextRound, Bidding, OWNERS),
             (Evaluation, Fail, Failed, PLATFORM),
             (Evaluation, Cancel, Cancelled, OWNERS),
             (Publicity, RevealIdentity, Publicity, HOLDERS),

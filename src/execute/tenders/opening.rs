@@ -400,7 +400,10 @@ async fn complete(
         ))
         .execute(conn)
         .await?;
-    let (min, citation) = crate::decide::rules::min_bids(conn, t.id).await?;
+    let (mut min, citation) = crate::decide::rules::min_bids(conn, t.id).await?;
+    if let Some(invited) = super::rounds::invited(conn, t).await? {
+        min = min.min(invited.len() as i64);
+    }
     let next = if opened >= min {
         g.next_as_platform::<TenderMachine>(TenderStatus::Opening, TenderAction::CompleteOpening)?
     } else {
@@ -498,6 +501,10 @@ pub async fn reveal_identity(
         let g = guard(c, t.subject()).await?;
         let cmd: RevealCmd = body.parse()?;
         g.next::<TenderMachine>(t.status()?, TenderAction::RevealIdentity, caller.role)?;
+        if super::rounds::has_rounds(&t) && t.status()? == TenderStatus::Evaluation {
+            // the same keys seal the next round's final offers: reveal only after the last one
+            return Err(AppError::conflict("rounds_not_finished", "holders reveal their identities after the last round (the evaluation's finalisation)"));
+        }
         let registered = t
             .sealing
             .as_ref()
