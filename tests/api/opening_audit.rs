@@ -23,20 +23,8 @@ async fn the_audit_agrees_with_the_opening_and_names_the_corrupting_holder() {
     let r = app.post(&format!("/api/v1/tenders/{tender}/files"), Some(&w.agency.token),
         json!({"name": "招标文件.pdf", "media_type": "application/pdf", "content": B64.encode(b"%PDF-1.7 tender documents")})).await;
     assert_eq!(r.status(), 201);
-    let r = app
-        .post(
-            &format!("/api/v1/tenders/{tender}/publish"),
-            Some(&w.agency.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 7200, "freeze": true}),
-    )
-    .await;
+    crate::tendering::publish(&app, &w, &tender).await;
+    crate::tendering::advance(&app, 7200, Some(true)).await;
 
     // three bidders obtain the documents, declare security and seal their bids
     for price in ["45000000.00", "44200000.00", "46100000.00"] {

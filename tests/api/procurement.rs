@@ -35,20 +35,8 @@ async fn procurement_tender_with_87_price_scoring_and_an_sme_deduction() {
     let (tender, _deadline) =
         create_tender_with(&app, &w, 25, evaluation, json!("7800000.00")).await;
     designate_and_register(&app, &w, &tender).await;
-    let r = app
-        .post(
-            &format!("/api/v1/tenders/{tender}/publish"),
-            Some(&w.agency.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 7200, "freeze": true}),
-    )
-    .await;
+    crate::tendering::publish(&app, &w, &tender).await;
+    crate::tendering::advance(&app, 7200, Some(true)).await;
 
     // P1 a small enterprise at 7,000,000; P2 6,500,000; P3 7,200,000
     let offers = [
@@ -77,12 +65,7 @@ async fn procurement_tender_with_87_price_scoring_and_an_sme_deduction() {
         assert_eq!(submit(&app, &tender, &b, &env).await.status(), 201);
         bidders.push(b);
     }
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 26 * 86400}),
-    )
-    .await;
+    crate::tendering::advance(&app, 26 * 86400, None).await;
     run_timers(&app).await;
     for h in &w.holders[..2] {
         assert_eq!(holder_shares(&app, &tender, h, false).await.status(), 200);
@@ -105,26 +88,10 @@ async fn procurement_tender_with_87_price_scoring_and_an_sme_deduction() {
             .to_string()
     };
     let ids: Vec<String> = bidders.iter().map(bid_of).collect();
-    let list: Value = app
-        .get(
-            &format!("/api/v1/tenders/{tender}/bid-security"),
-            Some(&w.center.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    for it in list["items"].as_array().unwrap() {
-        let sid = it["sid"].as_str().unwrap();
-        let r = app
-            .post(
-                &format!("/api/v1/tenders/{tender}/bid-security/{sid}/confirm"),
-                Some(&w.center.token),
-                json!({}),
-            )
-            .await;
-        assert_eq!(r.status(), 204);
-    }
+    assert_eq!(
+        crate::tendering::confirm_security(&app, &w, &tender).await,
+        3
+    );
 
     let (experts, _) = draw_committee(&app, &w, &tender, "信息化").await;
     let mut members = sitting_experts(&app, &experts, &tender).await;
@@ -192,12 +159,7 @@ async fn procurement_tender_with_87_price_scoring_and_an_sme_deduction() {
         ]
     );
     // the result notice period (1 工作日) passes; the purchaser awards rank 1
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 4 * 86400}),
-    )
-    .await;
+    crate::tendering::advance(&app, 4 * 86400, None).await;
     let r = app
         .post(
             &format!("/api/v1/tenders/{tender}/award"),

@@ -31,20 +31,8 @@ async fn a_second_round_of_final_offers_is_sealed_to_the_same_keys() {
         .unwrap()
         .to_string();
     designate_and_register(&app, &w, &tender).await;
-    let r = app
-        .post(
-            &format!("/api/v1/tenders/{tender}/publish"),
-            Some(&w.agency.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 7200}),
-    )
-    .await;
+    crate::tendering::publish(&app, &w, &tender).await;
+    crate::tendering::advance(&app, 7200, None).await;
     let mut bidders: Vec<TestUser> = Vec::new();
     for i in 0..3 {
         let b = app.user(Role::Bidder).await;
@@ -57,12 +45,7 @@ async fn a_second_round_of_final_offers_is_sealed_to_the_same_keys() {
         assert_eq!(submit(&app, &tender, &b, &env).await.status(), 201);
         bidders.push(b);
     }
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 11 * 86400}),
-    )
-    .await;
+    crate::tendering::advance(&app, 11 * 86400, None).await;
     run_timers(&app).await;
     for h in &w.holders[..2] {
         assert_eq!(holder_shares(&app, &tender, h, false).await.status(), 200);
@@ -122,12 +105,7 @@ async fn a_second_round_of_final_offers_is_sealed_to_the_same_keys() {
     let r = submit(&app, &tender, &bidders[2], &uninvited).await;
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_invited");
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 4 * 86400}),
-    )
-    .await;
+    crate::tendering::advance(&app, 4 * 86400, None).await;
     run_timers(&app).await;
     let m: Value = app
         .get(&format!("/api/v1/tenders/{tender}/closing-manifest"), None)

@@ -63,12 +63,7 @@ async fn no_route_reveals_a_bid_before_two_holders_open_it() {
         .status(),
         200
     );
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 7200}),
-    )
-    .await;
+    crate::tendering::advance(&app, 7200, None).await;
     let mut bidders = Vec::new();
     for i in 0..3 {
         let b = app.user(Role::Bidder).await;
@@ -120,12 +115,7 @@ async fn no_route_reveals_a_bid_before_two_holders_open_it() {
     users.push((Some(Role::Bidder), Some(&bidders[1])));
     sweep(&app, &users, &tender, "while bidding").await;
 
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 26 * 86400}),
-    )
-    .await;
+    crate::tendering::advance(&app, 26 * 86400, None).await;
     run_timers(&app).await;
     let t: Value = app
         .get(&format!("/api/v1/tenders/{tender}"), None)

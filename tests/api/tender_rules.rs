@@ -21,14 +21,7 @@ async fn published(
     let w = world(app, "construction").await;
     let (tender, deadline) = create_tender(app, &w, 25).await;
     designate_and_register(app, &w, &tender).await;
-    let r = app
-        .post(
-            &format!("/api/v1/tenders/{tender}/publish"),
-            Some(&w.agency.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    crate::tendering::publish(app, &w, &tender).await;
     (w, tender, deadline)
 }
 
@@ -39,12 +32,7 @@ async fn a_late_clarification_must_move_the_deadline() {
     // ten days before the deadline
     let now = platform_now(&app).await;
     let to = (deadline - now - chrono::Duration::days(10)).num_seconds();
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": to, "freeze": true}),
-    )
-    .await;
+    crate::tendering::advance(&app, to, Some(true)).await;
     let path = format!("/api/v1/tenders/{tender}/clarifications");
     let r = app
         .post(
@@ -83,12 +71,7 @@ async fn a_late_clarification_must_move_the_deadline() {
         .unwrap();
     assert_eq!(t["bid_deadline"], ggzy::core::clock::fmt(new_deadline));
     // the old deadline passes: bidding is still open
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 11 * 86400}),
-    )
-    .await;
+    crate::tendering::advance(&app, 11 * 86400, None).await;
     let t: Value = app
         .get(&format!("/api/v1/tenders/{tender}"), None)
         .await
@@ -105,12 +88,7 @@ async fn a_late_clarification_must_move_the_deadline() {
 async fn too_few_bids_fail_the_tender_and_a_hold_stops_bidding() {
     let app = TestApp::spawn().await;
     let (w, tender, _) = published(&app).await;
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 7200}),
-    )
-    .await;
+    crate::tendering::advance(&app, 7200, None).await;
     let b1 = app.user(Role::Bidder).await;
     let b2 = app.user(Role::Bidder).await;
     let env = sealed_bid(&w, &tender, b1.org_code.as_deref().unwrap(), "40000000.00");
@@ -143,12 +121,7 @@ async fn too_few_bids_fail_the_tender_and_a_hold_stops_bidding() {
     .unwrap();
     assert_eq!(submit(&app, &tender, &b2, &env2).await.status(), 201);
     // two bids, three required (招标投标法 第二十八条): no opening, the tender fails
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 26 * 86400}),
-    )
-    .await;
+    crate::tendering::advance(&app, 26 * 86400, None).await;
     run_timers(&app).await;
     let t: Value = app
         .get(&format!("/api/v1/tenders/{tender}"), None)
@@ -186,12 +159,7 @@ async fn too_few_bids_fail_the_tender_and_a_hold_stops_bidding() {
 async fn a_postponed_opening_waits_for_its_new_time() {
     let app = TestApp::spawn().await;
     let (w, tender, _) = published(&app).await;
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 7200}),
-    )
-    .await;
+    crate::tendering::advance(&app, 7200, None).await;
     for i in 0..3 {
         let b = app.user(Role::Bidder).await;
         let env = sealed_bid(
@@ -202,12 +170,7 @@ async fn a_postponed_opening_waits_for_its_new_time() {
         );
         assert_eq!(submit(&app, &tender, &b, &env).await.status(), 201);
     }
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 26 * 86400, "freeze": true}),
-    )
-    .await;
+    crate::tendering::advance(&app, 26 * 86400, Some(true)).await;
     run_timers(&app).await;
     let new_time = platform_now(&app).await + chrono::Duration::days(2);
     let r = app
@@ -224,12 +187,7 @@ async fn a_postponed_opening_waits_for_its_new_time() {
         r.json::<Value>().await.unwrap()["code"],
         "opening_not_started"
     );
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 2 * 86400}),
-    )
-    .await;
+    crate::tendering::advance(&app, 2 * 86400, None).await;
     assert_eq!(
         holder_shares(&app, &tender, &w.holders[0], false)
             .await

@@ -50,6 +50,58 @@ pub(crate) async fn advance_us(app: &TestApp, us: i64) {
         .unwrap();
 }
 
+/// Moves the sandbox clock through the API (due timers run before it returns); `freeze` stops it.
+pub(crate) async fn advance(app: &TestApp, seconds: i64, freeze: Option<bool>) {
+    let r = app
+        .post(
+            "/api/v1/sandbox/clock",
+            Some(&app.admin_token),
+            json!({"advance_seconds": seconds, "freeze": freeze}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+/// Publishes a tender (its holders are registered), expecting success.
+pub(crate) async fn publish(app: &TestApp, w: &World, tender: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/publish"),
+            Some(&w.agency.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+/// Centre staff confirm every declared bid security of the tender; returns how many.
+pub(crate) async fn confirm_security(app: &TestApp, w: &World, tender: &str) -> usize {
+    let list: Value = app
+        .get(
+            &format!("/api/v1/tenders/{tender}/bid-security"),
+            Some(&w.center.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    for it in items {
+        let r = app
+            .post(
+                &format!(
+                    "/api/v1/tenders/{tender}/bid-security/{}/confirm",
+                    it["sid"].as_str().unwrap()
+                ),
+                Some(&w.center.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 204);
+    }
+    items.len()
+}
+
 /// Runs the timers that are due (the API call waits for them).
 pub(crate) async fn run_timers(app: &TestApp) {
     let r = app
@@ -349,14 +401,7 @@ async fn construction_tender_end_to_end_with_real_sealing_and_a_drawn_committee(
             .status(),
         404
     );
-    let r = app
-        .post(
-            &format!("/api/v1/tenders/{tender}/publish"),
-            Some(&w.agency.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    publish(&app, &w, &tender).await;
     let t: Value = app
         .get(&format!("/api/v1/tenders/{tender}"), None)
         .await
@@ -378,12 +423,7 @@ async fn construction_tender_end_to_end_with_real_sealing_and_a_drawn_committee(
     assert_eq!(r.status(), 409);
 
     // five bidders obtain the documents, declare security and seal their bids
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 7200, "freeze": true}),
-    )
-    .await;
+    advance(&app, 7200, Some(true)).await;
     let prices = [
         "45000000.00",
         "44200000.00",
@@ -758,30 +798,7 @@ pub(crate) async fn sitting_experts<'a>(
 /// award, contract and filing.
 async fn evaluate_award_and_file(app: &TestApp, w: &World, tender: &str, bidders: &[TestUser]) {
     // bid security arrives for the five first bidders (the late one never paid)
-    let list: Value = app
-        .get(
-            &format!("/api/v1/tenders/{tender}/bid-security"),
-            Some(&w.center.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let items = list["items"].as_array().unwrap();
-    assert_eq!(items.len(), 5);
-    for it in items {
-        let r = app
-            .post(
-                &format!(
-                    "/api/v1/tenders/{tender}/bid-security/{}/confirm",
-                    it["sid"].as_str().unwrap()
-                ),
-                Some(&w.center.token),
-                json!({}),
-            )
-            .await;
-        assert_eq!(r.status(), 204);
-    }
+    assert_eq!(confirm_security(app, w, tender).await, 5);
     let (experts, contribution) = draw_committee(app, w, tender, "房屋建筑").await;
     let mut sitting = sitting_experts(app, &experts, tender).await;
     assert_eq!(sitting.len(), 4);
@@ -954,12 +971,7 @@ async fn evaluate_award_and_file(app: &TestApp, w: &World, tender: &str, bidders
         r.json::<Value>().await.unwrap()["code"],
         "publicity_running"
     );
-    app.post(
-        "/api/v1/sandbox/clock",
-        Some(&app.admin_token),
-        json!({"advance_seconds": 5 * 86400}),
-    )
-    .await;
+    advance(app, 5 * 86400, None).await;
     let r = app
         .post(
             &format!("/api/v1/tenders/{tender}/award"),
@@ -1080,14 +1092,7 @@ async fn bids_racing_the_closing_are_either_in_the_manifest_or_refused() {
     let w = world(&app, "construction").await;
     let (tender, deadline) = create_tender(&app, &w, 25).await;
     designate_and_register(&app, &w, &tender).await;
-    let r = app
-        .post(
-            &format!("/api/v1/tenders/{tender}/publish"),
-            Some(&w.agency.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    publish(&app, &w, &tender).await;
     let mut bidders = Vec::new();
     for _ in 0..8 {
         bidders.push(app.user(Role::Bidder).await);

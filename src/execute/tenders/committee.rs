@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Lock, TenderAction, TenderMachine, TenderStatus, load, require_owner};
+use super::{Lock, TenderAction, TenderMachine, load, require_owner};
 use crate::core::audit::{self, Actor};
 use crate::core::outbox::{self, Kind};
 use crate::core::transition::guard;
@@ -610,13 +610,7 @@ pub async fn get_committee(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRes
     let id = path.into_inner();
     let mut conn = ctx.conn().await?;
     let t = load(&mut conn, id, Lock::None).await?;
-    if !matches!(
-        t.status()?,
-        TenderStatus::Publicity
-            | TenderStatus::Awarded
-            | TenderStatus::Contracted
-            | TenderStatus::Filed
-    ) {
+    if !t.status()?.result_published() {
         return Err(AppError::not_found("committee"));
     }
     let members: Vec<(Uuid, String, String, bool, String, Option<i32>)> = committee_members::table

@@ -76,6 +76,18 @@ impl TenderStatus {
         }
     }
 
+    /// Whether the result is out (candidates published): the committee and the candidates are
+    /// public from then on.
+    pub fn result_published(self) -> bool {
+        matches!(
+            self,
+            TenderStatus::Publicity
+                | TenderStatus::Awarded
+                | TenderStatus::Contracted
+                | TenderStatus::Filed
+        )
+    }
+
     /// Parses the stored name.
     pub fn parse(s: &str) -> AppResult<TenderStatus> {
         serde_json::from_value(Value::String(s.into()))

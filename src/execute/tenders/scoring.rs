@@ -254,13 +254,8 @@ pub async fn finalize(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppRes
                 .set((tenders::publicity_starts_at.eq(Some(now)), tenders::publicity_ends_at.eq(Some(ends))))
                 .execute(c).await?;
             set_status(c, id, next).await?;
-            let candidates: Vec<Candidate> = ranking.candidates.iter().filter_map(|bid| {
-                let r = ranking.items.iter().find(|i| i.bid_id == *bid)?;
-                let b = opened.iter().find(|b| b.0 == *bid)?;
-                Some(Candidate { rank: r.rank?, bid_id: *bid, bidder_name: b.5.clone(), org_code: b.6.clone(),
-                    price: format!("{:.2}", b.1.unwrap_or_default()), evaluated_price: format!("{:.2}", r.evaluated_price),
-                    score: r.total.map(|s| format!("{s:.2}")) })
-            }).collect();
+            let named: Vec<Named> = opened.iter().map(|b| (b.0, b.1, b.5.clone(), b.6.clone())).collect();
+            let candidates = candidate_list(&ranking, &named);
             let published = json!({"tender_id": id, "candidates": candidates, "publicity_starts_at": clock::fmt(now),
                                    "publicity_ends_at": clock::fmt(ends)});
             audit::record(c, &actor, "tender.evaluation_finalize", subject.clone(), json!({"ranking": ranking_json})).await?;
@@ -272,37 +267,12 @@ pub async fn finalize(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppRes
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// The candidates (public during and after the publicity).
-#[utoipa::path(get, path = "/api/v1/tenders/{id}/candidates", tag = "public",
-    params(("id" = Uuid, Path, description = "tender id")),
-    responses((status = 200, description = "{items: [{rank, bid_id, bidder_name, price, score?}], publicity_ends_at}"),
-              (status = 404, body = Problem)))]
-pub async fn candidates(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let mut conn = ctx.conn().await?;
-    let t = load(&mut conn, id, Lock::None).await?;
-    if !matches!(
-        t.status()?,
-        TenderStatus::Publicity
-            | TenderStatus::Awarded
-            | TenderStatus::Contracted
-            | TenderStatus::Filed
-    ) {
-        return Err(AppError::not_found("candidates"));
-    }
-    let ranking: Value = evaluations::table
-        .find(id)
-        .select(evaluations::ranking)
-        .first(&mut conn)
-        .await?;
-    let ranking: formulas::Ranking = serde_json::from_value(ranking).map_err(AppError::internal)?;
-    let named: Vec<(Uuid, Option<Decimal>, String, String)> = bids::table
-        .inner_join(orgs::table.on(orgs::id.eq(bids::org_id)))
-        .filter(bids::id.eq_any(&ranking.candidates))
-        .select((bids::id, bids::price, orgs::name, orgs::code))
-        .load(&mut conn)
-        .await?;
-    let items: Vec<Candidate> = ranking
+/// (bid id, price, bidder name, org code).
+type Named = (Uuid, Option<Decimal>, String, String);
+
+/// The ranked candidates with their bidders, as published.
+fn candidate_list(ranking: &formulas::Ranking, named: &[Named]) -> Vec<Candidate> {
+    ranking
         .candidates
         .iter()
         .filter_map(|bid| {
@@ -318,7 +288,34 @@ pub async fn candidates(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRespon
                 score: r.total.map(|s| format!("{s:.2}")),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The candidates (public during and after the publicity).
+#[utoipa::path(get, path = "/api/v1/tenders/{id}/candidates", tag = "public",
+    params(("id" = Uuid, Path, description = "tender id")),
+    responses((status = 200, description = "{items: [{rank, bid_id, bidder_name, price, score?}], publicity_ends_at}"),
+              (status = 404, body = Problem)))]
+pub async fn candidates(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let mut conn = ctx.conn().await?;
+    let t = load(&mut conn, id, Lock::None).await?;
+    if !t.status()?.result_published() {
+        return Err(AppError::not_found("candidates"));
+    }
+    let ranking: Value = evaluations::table
+        .find(id)
+        .select(evaluations::ranking)
+        .first(&mut conn)
+        .await?;
+    let ranking: formulas::Ranking = serde_json::from_value(ranking).map_err(AppError::internal)?;
+    let named: Vec<Named> = bids::table
+        .inner_join(orgs::table.on(orgs::id.eq(bids::org_id)))
+        .filter(bids::id.eq_any(&ranking.candidates))
+        .select((bids::id, bids::price, orgs::name, orgs::code))
+        .load(&mut conn)
+        .await?;
+    let items = candidate_list(&ranking, &named);
     Ok(HttpResponse::Ok().json(json!({"items": items, "next": null,
         "publicity_ends_at": t.publicity_ends_at.map(clock::fmt)})))
 }
