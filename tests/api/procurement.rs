@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser};
 use crate::tendering::{
-    create_tender_with, designate_and_register, draw_committee, holder_shares, platform_now,
-    run_timers, sealed_bid_as, sitting_experts, submit, world,
+    create_tender_with, designate_and_register, draw_committee, finalize, holder_shares,
+    platform_now, run_timers, score, sealed_bid_as, sitting_experts, submit, world,
 };
 
 #[tokio::test]
@@ -112,24 +112,9 @@ async fn procurement_tender_with_87_price_scoring_and_an_sme_deduction() {
             .zip(technical)
             .map(|(id, t)| json!({"bid_id": id, "compliant": true, "technical": t, "commercial": "90"}))
             .collect();
-        let r = app
-            .post(
-                &format!("/api/v1/tenders/{tender}/scores"),
-                Some(&m.token),
-                json!({"items": items}),
-            )
-            .await;
-        assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+        score(&app, &tender, m, items).await;
     }
-    let r = app
-        .post(
-            &format!("/api/v1/tenders/{tender}/evaluation/finalize"),
-            Some(&w.center.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let fin: Value = r.json().await.unwrap();
+    let fin = finalize(&app, &w, &tender).await;
     // By hand (87号令 第五十五条; the 10 % deduction for the small enterprise first):
     //   evaluated prices: P1 7,000,000 × 0.90 = 6,300,000; P2 6,500,000; P3 7,200,000
     //   基准价 = 6,300,000 (P1's evaluated price, the lowest)

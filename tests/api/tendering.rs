@@ -102,6 +102,31 @@ pub(crate) async fn confirm_security(app: &TestApp, w: &World, tender: &str) -> 
     items.len()
 }
 
+/// A member's marks.
+pub(crate) async fn score(app: &TestApp, tender: &str, member: &TestUser, items: Vec<Value>) {
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/scores"),
+            Some(&member.token),
+            json!({"items": items}),
+        )
+        .await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+}
+
+/// The centre finalises the evaluation; returns the answer.
+pub(crate) async fn finalize(app: &TestApp, w: &World, tender: &str) -> Value {
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/evaluation/finalize"),
+            Some(&w.center.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    r.json().await.unwrap()
+}
+
 /// Runs the timers that are due (the API call waits for them).
 pub(crate) async fn run_timers(app: &TestApp) {
     let r = app
@@ -877,24 +902,9 @@ async fn evaluate_award_and_file(app: &TestApp, w: &World, tender: &str, bidders
         items.push(
             json!({"bid_id": f_bid, "compliant": true, "technical": "60", "commercial": "60"}),
         );
-        let r = app
-            .post(
-                &format!("/api/v1/tenders/{tender}/scores"),
-                Some(&m.token),
-                json!({"items": items}),
-            )
-            .await;
-        assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+        score(app, tender, m, items).await;
     }
-    let r = app
-        .post(
-            &format!("/api/v1/tenders/{tender}/evaluation/finalize"),
-            Some(&w.center.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let fin: Value = r.json().await.unwrap();
+    let fin = finalize(app, w, tender).await;
     assert_eq!(fin["status"], "publicity");
     // By hand (基准价 = E's 42,800,000, the lowest compliant price; price score = 基准价/报价×100;
     // total = 0.6·price + 0.3·technical + 0.1·commercial, mean of the five members, 2 places):
