@@ -9,6 +9,7 @@ mod opening_audit;
 mod procurement;
 mod rounds;
 mod routes;
+mod rules_calendar;
 mod sandbox;
 mod secrecy;
 mod sequencer;

@@ -120,6 +120,39 @@ async fn too_few_bids_fail_the_tender_and_a_hold_stops_bidding() {
     .await
     .unwrap();
     assert_eq!(submit(&app, &tender, &b2, &env2).await.status(), 201);
+    // a third bidder submits, then withdraws: its withdrawal receipt is signed, names no envelope
+    let b3 = app.user(Role::Bidder).await;
+    let env3 = sealed_bid(&w, &tender, b3.org_code.as_deref().unwrap(), "39000000.00");
+    assert_eq!(submit(&app, &tender, &b3, &env3).await.status(), 201);
+    let mine = app.url(&format!("/api/v1/tenders/{tender}/bids/mine"));
+    let r = app
+        .client
+        .delete(&mine)
+        .bearer_auth(&b3.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let receipt: Value = r.json().await.unwrap();
+    assert_eq!(receipt["receipt"]["kind"], "withdrawal");
+    assert_eq!(receipt["receipt"]["envelope_sha256"], Value::Null);
+    assert_eq!(receipt["receipt"]["submission_no"], 2);
+    let key: Value = app
+        .get("/api/v1/keys/platform", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    crate::tendering::verify_outside(&receipt["receipt"], key["public_key"].as_str().unwrap());
+    let r = app
+        .client
+        .delete(&mine)
+        .bearer_auth(&b3.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "no_bid");
     // two bids, three required (招标投标法 第二十八条): no opening, the tender fails
     crate::tendering::advance(&app, 26 * 86400, None).await;
     run_timers(&app).await;
