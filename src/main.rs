@@ -60,6 +60,8 @@ enum Cmd {
     },
     /// Print the route table (method, path, plane, roles) — for proxies routing planes.
     Routes,
+    /// Print the state machines (state, action → next state, roles) as Markdown tables.
+    Machines,
     /// Make a key holder's per-tender age identity for sealed bids.
     Keygen(ggzy::sealing::cli::KeygenArgs),
     /// Seal a bid into a ggzy-sealed-bid/1 envelope (offline; recipients given or from --server).
@@ -325,6 +327,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     r.access
                 );
             }
+        }
+        Cmd::Machines => {
+            use ggzy::core::transition::markdown;
+            println!("{}", markdown::<ggzy::execute::projects::ProjectMachine>());
+            println!("{}", markdown::<ggzy::execute::tenders::TenderMachine>());
         }
         Cmd::Keygen(args) => ggzy::sealing::cli::keygen(args)?,
         Cmd::Seal(args) => ggzy::sealing::cli::seal(args).await?,

@@ -107,6 +107,21 @@ pub trait Machine {
     fn table() -> &'static [Transition<Self::State, Self::Action>];
 }
 
+/// The machine as a Markdown table (state, action → next state, roles), for `ggzy machines` and
+/// the docs; an empty role list is the platform itself (timers, completions).
+pub fn markdown<M: Machine>() -> String {
+    let mut out = format!("| {} state | action | next state | who |\n|---|---|---|---|\n", M::NAME);
+    for (from, action, to, roles) in M::table() {
+        let who = if roles.is_empty() {
+            "platform".to_string()
+        } else {
+            roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+        };
+        out.push_str(&format!("| {from:?} | {action:?} | {to:?} | {who} |\n"));
+    }
+    out
+}
+
 /// Looks up the next state, refusing a role not allowed (403) or an action not allowed in this
 /// state (409 `invalid_state`).
 fn next<M: Machine>(from: M::State, action: M::Action, role: Role) -> AppResult<M::State> {
