@@ -110,12 +110,19 @@ pub trait Machine {
 /// The machine as a Markdown table (state, action → next state, roles), for `ggzy machines` and
 /// the docs; an empty role list is the platform itself (timers, completions).
 pub fn markdown<M: Machine>() -> String {
-    let mut out = format!("| {} state | action | next state | who |\n|---|---|---|---|\n", M::NAME);
+    let mut out = format!(
+        "| {} state | action | next state | who |\n|---|---|---|---|\n",
+        M::NAME
+    );
     for (from, action, to, roles) in M::table() {
         let who = if roles.is_empty() {
             "platform".to_string()
         } else {
-            roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+            roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         out.push_str(&format!("| {from:?} | {action:?} | {to:?} | {who} |\n"));
     }

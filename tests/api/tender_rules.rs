@@ -230,3 +230,122 @@ async fn a_postponed_opening_waits_for_its_new_time() {
     let r = holder_shares(&app, &tender, &w.holders[2], false).await;
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "evaluation");
 }
+
+#[tokio::test]
+async fn a_documents_objection_closes_ten_days_before_the_deadline() {
+    let app = TestApp::spawn().await;
+    let (w, tender, deadline) = published(&app).await;
+    crate::tendering::advance(&app, 7200, None).await;
+    let b = app.user(Role::Bidder).await;
+    let path = format!("/api/v1/tenders/{tender}/objections");
+    let objection = json!({"stage": "documents", "text": "资格条件排斥潜在投标人"});
+    // only whoever obtained the documents may object to them
+    let r = app.post(&path, Some(&b.token), objection.clone()).await;
+    assert_eq!(r.status(), 409);
+    app.post(
+        &format!("/api/v1/tenders/{tender}/documents"),
+        Some(&b.token),
+        json!({}),
+    )
+    .await;
+    let r = app.post(&path, Some(&b.token), objection.clone()).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert!(v["reply_due"].is_string());
+    // five days before the deadline it is too late (招标投标法实施条例 第二十二条)
+    let now = platform_now(&app).await;
+    crate::tendering::advance(
+        &app,
+        (deadline - now - chrono::Duration::days(5)).num_seconds(),
+        None,
+    )
+    .await;
+    let r = app.post(&path, Some(&b.token), objection).await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        p["violations"][0]["citation"], "招标投标法实施条例 第二十二条",
+        "{p}"
+    );
+    // the bidder sees its own objection, the agency sees it too
+    let mine: Value = app.get(&path, Some(&b.token)).await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let all: Value = app
+        .get(&path, Some(&w.agency.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["items"].as_array().unwrap().len(), 1);
+    let other = app.user(Role::Bidder).await;
+    let theirs: Value = app
+        .get(&path, Some(&other.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn single_source_needs_its_publicity_and_opens_with_one_offer() {
+    let app = TestApp::spawn().await;
+    let w = world(&app, "procurement").await;
+    let create = |days: i64, from: chrono::DateTime<chrono::Utc>| {
+        json!({"title": "专有软件升级（单一来源）", "method": "single_source",
+               "evaluation": {"method": "gp_lowest_price"}, "bid_security_amount": "0.00",
+               "documents_from": from, "documents_until": from + chrono::Duration::days(1),
+               "bid_deadline": from + chrono::Duration::days(days)})
+    };
+    let from = platform_now(&app).await + chrono::Duration::hours(1);
+    let tenders = format!("/api/v1/projects/{}/tenders", w.project_id);
+    // two days of publicity: fewer than 5 工作日 (政府采购法实施条例 第三十八条)
+    let r = app
+        .post(&tenders, Some(&w.agency.token), create(2, from))
+        .await;
+    let short = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    designate_and_register(&app, &w, &short).await;
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{short}/publish"),
+            Some(&w.agency.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert!(
+        p["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["citation"] == "政府采购法实施条例 第三十八条"),
+        "{p}"
+    );
+    let r = app
+        .post(&tenders, Some(&w.agency.token), create(12, from))
+        .await;
+    let tender = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    designate_and_register(&app, &w, &tender).await;
+    crate::tendering::publish(&app, &w, &tender).await;
+    crate::tendering::advance(&app, 7200, None).await;
+    let b = app.user(Role::Bidder).await;
+    let env = sealed_bid(&w, &tender, b.org_code.as_deref().unwrap(), "880000.00");
+    assert_eq!(submit(&app, &tender, &b, &env).await.status(), 201);
+    crate::tendering::advance(&app, 13 * 86400, None).await;
+    run_timers(&app).await;
+    assert_eq!(
+        holder_shares(&app, &tender, &w.holders[0], false)
+            .await
+            .status(),
+        200
+    );
+    let r = holder_shares(&app, &tender, &w.holders[1], false).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "evaluation");
+}

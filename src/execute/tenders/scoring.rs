@@ -222,7 +222,8 @@ pub async fn finalize(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppRes
                     submitted_at: b.3.timestamp_micros(),
                     // the price deduction is for small and micro enterprises (财库〔2022〕19号)
                     sme: matches!(b.2.as_deref(), Some("small" | "micro")),
-                    security_confirmed: confirmed.contains(&b.4),
+                    // no security asked, none to confirm
+                    security_confirmed: t.bid_security_amount.is_zero() || confirmed.contains(&b.4),
                 }).collect(),
                 scores: marks.iter().map(|m| formulas::MemberScore {
                     member_id: m.0, bid_id: m.1, compliant: m.2, reason: m.3.clone(), technical: m.4, commercial: m.5 }).collect(),
