@@ -35,6 +35,7 @@ pub fn handler_for(kind: &str) -> Option<JobFn> {
         crate::execute::tenders::closing::CLOSE_JOB => {
             Some(crate::execute::tenders::closing::close_job)
         }
+        crate::execute::auctions::TICK_JOB => Some(crate::execute::auctions::tick_job),
         _ => None,
     }
 }

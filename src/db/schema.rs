@@ -567,6 +567,93 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Auctions and listings: one engine row per lot.
+    auctions (id) {
+        id -> Uuid,
+        region_code -> Text,
+        project_id -> Uuid,
+        code -> Text,
+        title -> Text,
+        format -> Text,
+        start_price -> Numeric,
+        increment -> Numeric,
+        deposit_amount -> Numeric,
+        countdown_seconds -> Int4,
+        announcement_at -> Timestamptz,
+        starts_at -> Timestamptz,
+        free_bidding_until -> Nullable<Timestamptz>,
+        listing_until -> Nullable<Timestamptz>,
+        published -> Bool,
+        stage -> Text,
+        ends_at -> Nullable<Timestamptz>,
+        current_price -> Nullable<Numeric>,
+        leader_registration -> Nullable<Uuid>,
+        bid_count -> Int4,
+        result -> Nullable<Text>,
+        closed_at -> Nullable<Timestamptz>,
+        paused_at -> Nullable<Timestamptz>,
+        hold_applied_seq -> Int8,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Registrations and deposits (竞买号 once qualified).
+    auction_registrations (id) {
+        id -> Uuid,
+        auction_id -> Uuid,
+        org_id -> Uuid,
+        user_id -> Uuid,
+        status -> Text,
+        bidder_number -> Nullable<Text>,
+        payer_account -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        registered_at -> Timestamptz,
+        confirmed_by -> Nullable<Uuid>,
+        confirmed_at -> Nullable<Timestamptz>,
+        refund_due -> Nullable<Timestamptz>,
+        refunded_by -> Nullable<Uuid>,
+        refunded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// The insert-only bid log.
+    auction_bids (auction_id, seq) {
+        auction_id -> Uuid,
+        seq -> Int4,
+        registration_id -> Uuid,
+        amount -> Numeric,
+        stage -> Text,
+        at -> Timestamptz,
+        ends_at -> Nullable<Timestamptz>,
+        client_addr -> Nullable<Text>,
+        fingerprint -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Sealed reserve prices (decide).
+    auction_reserve_prices (auction_id) {
+        auction_id -> Uuid,
+        amount -> Numeric,
+        set_by -> Uuid,
+        set_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Filings of auction results (decide).
+    auction_filings (auction_id) {
+        auction_id -> Uuid,
+        note -> Text,
+        filed_by -> Uuid,
+        filed_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(users -> orgs (org_id));
 diesel::joinable!(project_approvals -> projects (project_id));
 diesel::joinable!(tenders -> projects (project_id));
@@ -593,4 +680,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     tender_filings,
     experts,
+    auctions,
+    auction_registrations,
+    auction_bids,
 );

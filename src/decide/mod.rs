@@ -2,6 +2,7 @@
 //! reserve prices as they land.
 
 pub mod approvals;
+pub mod auction_decisions;
 pub mod experts;
 pub mod filings;
 pub mod key_holders;

@@ -151,7 +151,22 @@ route_table! {
     POST "/api/v1/tenders/{id}/contract", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::award::contract;
     POST "/api/v1/tenders/{id}/rounds", Execute, Roles(&[Agency]) => execute::tenders::rounds::next_round;
     POST "/api/v1/tenders/{id}/cancel", Execute, Roles(&[Agency, Purchaser]) => execute::tenders::award::cancel;
+    POST "/api/v1/projects/{id}/auctions", Execute, Roles(&[Agency, CenterStaff]) => execute::auctions::create::create_auction;
+    POST "/api/v1/auctions/{id}/publish", Execute, Roles(&[Agency, CenterStaff]) => execute::auctions::create::publish;
+    GET "/api/v1/auctions/{id}", Execute, SignedIn => execute::auctions::create::get_auction;
+    POST "/api/v1/auctions/{id}/registrations", Execute, Roles(&[Bidder]) => execute::auctions::registrations::register;
+    GET "/api/v1/auctions/{id}/registrations", Execute, Roles(&[CenterStaff]) => execute::auctions::registrations::list;
+    POST "/api/v1/auctions/{id}/registrations/{rid}/deposit", Execute,
+        Roles(&[CenterStaff]) => execute::auctions::registrations::confirm_deposit;
+    POST "/api/v1/auctions/{id}/registrations/{rid}/refund", Execute,
+        Roles(&[CenterStaff]) => execute::auctions::registrations::refund;
+    POST "/api/v1/auctions/{id}/bids", Execute, Roles(&[Bidder]) => execute::auctions::bids::bid;
+    GET "/api/v1/auctions/{id}/live", Execute, SignedIn => execute::auctions::live::live;
+    // served by execute, which alone knows the bidders behind the anonymous numbers
+    GET "/api/v1/auctions/{id}/result", Execute, Public => execute::auctions::results::result;
     // decide
+    PUT "/api/v1/auctions/{id}/reserve-price", Decide, Roles(&[Regulator]) => decide::auction_decisions::set_reserve;
+    POST "/api/v1/auctions/{id}/filing", Decide, Roles(&[Regulator]) => decide::auction_decisions::file_auction;
     POST "/api/v1/projects/{id}/approval", Decide, Roles(&[Regulator]) => decide::approvals::decide_approval;
     POST "/api/v1/experts", Decide, Roles(&[Regulator]) => decide::experts::add_expert;
     POST "/api/v1/tenders/{id}/filing", Decide, Roles(&[Regulator]) => decide::filings::file_tender;

@@ -1028,6 +1028,67 @@ pub const CATALOG: &[RuleSeed] = &[
         summary: "◐ Upper end of the SME price deduction range (财库〔2022〕19号).",
         ..BASE
     },
+    // §1C land (招拍挂) and §1D property rights: the periods the auction engine checks
+    RuleSeed {
+        rule_id: "land.announcement_min",
+        applies_to: "land.*",
+        kind: "period",
+        value: Some("20"),
+        unit: "day",
+        citation: "招标拍卖挂牌出让国有建设用地使用权规定 第十条",
+        configurable: true,
+        row: "1C.1",
+        summary: "出让公告应当至迟在招标拍卖挂牌活动开始日前20日发布 ⚠ (article number unconfirmed).",
+        ..BASE
+    },
+    RuleSeed {
+        rule_id: "land.listing_min",
+        applies_to: "land.*",
+        kind: "period",
+        value: Some("10"),
+        unit: "working_day",
+        citation: "招标拍卖挂牌出让国有建设用地使用权规定 第十八条",
+        configurable: true,
+        row: "1C.3",
+        summary: "挂牌时间不得少于10日 (令39); 国土资源部令11 said 10个工作日: the stricter unit is the default ⚠.",
+        ..BASE
+    },
+    RuleSeed {
+        rule_id: "land.deposit_refund_max",
+        applies_to: "land.*",
+        kind: "period",
+        value: Some("5"),
+        unit: "working_day",
+        citation: "招标拍卖挂牌出让国有建设用地使用权规定 第二十一条",
+        configurable: true,
+        row: "1C.9",
+        summary: "未竞得人的保证金在5个工作日内退还, 不计利息 ⚠.",
+        ..BASE
+    },
+    RuleSeed {
+        rule_id: "property.disclosure_min",
+        applies_to: "property.*",
+        kind: "period",
+        value: Some("20"),
+        unit: "working_day",
+        citation: "企业国有资产交易监督管理办法 第十三条",
+        configurable: true,
+        row: "1D.2",
+        summary: "产权转让信息正式披露不少于20个工作日 ◐.",
+        ..BASE
+    },
+    RuleSeed {
+        rule_id: "property.result_announcement_min",
+        applies_to: "property.*",
+        kind: "period",
+        value: Some("5"),
+        unit: "working_day",
+        citation: "企业国有资产交易监督管理办法 第二十九条",
+        configurable: true,
+        row: "1D.8",
+        summary: "交易结果公告不少于5个工作日 ◐.",
+        ..BASE
+    },
 ];
 
 // Keep the short-name constants in use: they document the statutes the catalogue cites, and the
@@ -1045,6 +1106,8 @@ const KNOWN_LAWS: &[&str] = &[
     "政府采购非招标采购方式管理办法",
     "政府采购质疑和投诉办法",
     "政府采购促进中小企业发展管理办法",
+    "招标拍卖挂牌出让国有建设用地使用权规定",
+    "企业国有资产交易监督管理办法",
 ];
 
 /// The catalogue row for `rule_id`, if there is one.
@@ -1125,7 +1188,7 @@ mod tests {
                 s.rule_id
             );
             assert!(
-                ["ztb.", "gp.", "schedule."]
+                ["ztb.", "gp.", "schedule.", "land.", "property."]
                     .iter()
                     .any(|p| s.rule_id.starts_with(p)),
                 "{}",
@@ -1207,11 +1270,12 @@ mod tests {
                 );
             }
         }
-        assert!(
-            CATALOG
-                .iter()
-                .all(|s| s.row.is_empty() || s.row.starts_with("1A.") || s.row.starts_with("1B."))
-        );
+        assert!(CATALOG.iter().all(|s| {
+            s.row.is_empty()
+                || ["1A.", "1B.", "1C.", "1D."]
+                    .iter()
+                    .any(|t| s.row.starts_with(t))
+        }));
     }
 
     #[test]

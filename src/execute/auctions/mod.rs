@@ -1,0 +1,436 @@
+//! Auctions and listings (land 拍卖 / 挂牌, property 网络竞价): the lot row is the engine's state,
+//! locked `FOR UPDATE` by every bid and every timer, with the platform clock read after the lock.
+//! [`sync`] brings a locked lot up to date — holds (a hold freezes the lot's clock and a resume
+//! moves its pending deadlines by the hold's length), stage changes at their boundary instants, the
+//! close with the sealed reserve price — and schedules the next timer.
+
+pub mod bids;
+pub mod create;
+pub mod engine;
+pub mod live;
+pub mod registrations;
+pub mod results;
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::QueryableByName;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::BoxFuture;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::core::audit::{self, Actor};
+use crate::core::outbox::{self, Kind};
+use crate::core::transition::{Subject, SubjectType};
+use crate::core::{clock, jobs};
+use crate::db::schema::{auction_bids, auction_registrations, auctions};
+use crate::error::{AppError, AppResult};
+use engine::{Format, Lot, Stage};
+
+/// The timer job of a lot (stage boundaries and the close).
+pub const TICK_JOB: &str = "auction.tick";
+
+/// How often a held lot's timer looks again for the resume.
+const HOLD_POLL_SECONDS: i64 = 30;
+
+/// A lot row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = auctions)]
+pub struct AuctionRow {
+    /// Id.
+    pub id: Uuid,
+    /// Project.
+    pub project_id: Uuid,
+    /// Code.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Format.
+    pub format: String,
+    /// 起始价.
+    pub start_price: Decimal,
+    /// 加价幅度.
+    pub increment: Decimal,
+    /// 保证金.
+    pub deposit_amount: Decimal,
+    /// Countdown.
+    pub countdown_seconds: i32,
+    /// Announcement.
+    pub announcement_at: DateTime<Utc>,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End of free bidding.
+    pub free_bidding_until: Option<DateTime<Utc>>,
+    /// End of the listing.
+    pub listing_until: Option<DateTime<Utc>>,
+    /// Published.
+    pub published: bool,
+    /// Stage.
+    pub stage: String,
+    /// End of the current stage.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Current price.
+    pub current_price: Option<Decimal>,
+    /// The leading registration.
+    pub leader_registration: Option<Uuid>,
+    /// Accepted bids.
+    pub bid_count: i32,
+    /// sold | unsold.
+    pub result: Option<String>,
+    /// Closed at.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Paused (held) since.
+    pub paused_at: Option<DateTime<Utc>>,
+    /// The last hold row applied.
+    pub hold_applied_seq: i64,
+    /// Created by.
+    pub created_by: Uuid,
+}
+
+impl AuctionRow {
+    /// The lot as a hold subject.
+    pub fn subject(&self) -> Subject {
+        Subject {
+            kind: SubjectType::Auction,
+            id: self.id,
+            project_id: self.project_id,
+        }
+    }
+
+    /// The engine's view.
+    pub fn lot(&self) -> AppResult<Lot> {
+        Ok(Lot {
+            format: format_of(&self.format)?,
+            stage: self.stage()?,
+            start_price: self.start_price,
+            increment: self.increment,
+            countdown: Duration::seconds(self.countdown_seconds as i64),
+            starts_at: self.starts_at,
+            free_bidding_until: self.free_bidding_until,
+            listing_until: self.listing_until,
+            ends_at: self.ends_at,
+            current_price: self.current_price,
+        })
+    }
+
+    /// The parsed stage.
+    pub fn stage(&self) -> AppResult<Stage> {
+        serde_json::from_value(Value::String(self.stage.clone())).map_err(AppError::internal)
+    }
+}
+
+/// Name of a stage as stored.
+pub fn stage_str(s: Stage) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Loads a lot, locked `FOR UPDATE` when `lock`; `404` when it does not exist.
+pub async fn load(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> AppResult<AuctionRow> {
+    let q = auctions::table.find(id).select(AuctionRow::as_select());
+    let row = if lock {
+        q.for_update().first(conn).await.optional()?
+    } else {
+        q.first(conn).await.optional()?
+    };
+    row.ok_or_else(|| AppError::not_found("auction"))
+}
+
+/// Emits a live-hall event (through the sequencer) for the lot.
+pub async fn emit(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    kind: &str,
+    data: Value,
+) -> AppResult<()> {
+    outbox::emit(
+        conn,
+        Kind::Event,
+        &format!("auction.{kind}"),
+        Some(("auction", id.to_string())),
+        data,
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct HoldRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Text)]
+    subject_type: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Timestamptz)]
+    at: DateTime<Utc>,
+}
+
+/// Applies the holds written since the last sync: a hold freezes the lot's clock; on resume every
+/// pending deadline moves by the hold's length (API.md "Holds").
+async fn apply_holds(conn: &mut AsyncPgConnection, a: &mut AuctionRow) -> AppResult<()> {
+    let rows: Vec<HoldRow> = diesel::sql_query(
+        "SELECT seq, subject_type, kind, at FROM holds \
+         WHERE (subject_type = 'auction' AND subject_id = $1) OR (subject_type = 'project' AND subject_id = $2) \
+         ORDER BY seq",
+    )
+    .bind::<SqlUuid, _>(a.id)
+    .bind::<SqlUuid, _>(a.project_id)
+    .load(conn)
+    .await?;
+    let mut latest: BTreeMap<String, String> = BTreeMap::new();
+    for h in rows.iter().filter(|h| h.seq <= a.hold_applied_seq) {
+        latest.insert(h.subject_type.clone(), h.kind.clone());
+    }
+    let applied = a.hold_applied_seq;
+    for h in rows.iter().filter(|h| h.seq > applied) {
+        latest.insert(h.subject_type.clone(), h.kind.clone());
+        let held = latest.values().any(|k| k == "suspend");
+        match (a.paused_at, held) {
+            (None, true) => {
+                a.paused_at = Some(h.at);
+                emit(
+                    conn,
+                    a.id,
+                    "suspended",
+                    json!({"ends_at": a.ends_at.map(clock::fmt), "stage": a.stage}),
+                )
+                .await?;
+            }
+            (Some(since), false) => {
+                let delta = h.at - since;
+                let shift =
+                    |t: Option<DateTime<Utc>>| t.map(|t| if t > since { t + delta } else { t });
+                a.ends_at = shift(a.ends_at);
+                a.free_bidding_until = shift(a.free_bidding_until);
+                a.listing_until = shift(a.listing_until);
+                if a.starts_at > since {
+                    a.starts_at += delta;
+                }
+                a.paused_at = None;
+                audit::record(conn, &Actor::system("auction.resume"), "auction.deadlines_moved", Some(("auction", a.id.to_string())),
+                    json!({"by_seconds": delta.num_milliseconds() as f64 / 1000.0, "ends_at": a.ends_at.map(clock::fmt)})).await?;
+                emit(
+                    conn,
+                    a.id,
+                    "resumed",
+                    json!({"ends_at": a.ends_at.map(clock::fmt), "stage": a.stage}),
+                )
+                .await?;
+            }
+            _ => {}
+        }
+        a.hold_applied_seq = h.seq;
+    }
+    Ok(())
+}
+
+/// The number of distinct bidders who bid on the lot.
+pub async fn quoting_bidders(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<usize> {
+    let regs: Vec<Uuid> = auction_bids::table
+        .filter(auction_bids::auction_id.eq(id))
+        .select(auction_bids::registration_id)
+        .distinct()
+        .load(conn)
+        .await?;
+    Ok(regs.len())
+}
+
+#[derive(QueryableByName)]
+struct Reserve {
+    #[diesel(sql_type = Nullable<Numeric>)]
+    amount: Option<Decimal>,
+}
+
+/// Brings a lot (locked by the caller) up to `now`: holds, then every stage change due, the close
+/// with the reserve price, the next timer. Writes the row back.
+pub async fn sync(
+    conn: &mut AsyncPgConnection,
+    a: &mut AuctionRow,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if !a.published {
+        return Ok(());
+    }
+    apply_holds(conn, a).await?;
+    if a.paused_at.is_none() {
+        let mut lot = a.lot()?;
+        let quoting = quoting_bidders(conn, a.id).await?;
+        while let Some(step) = engine::due_step(&lot, now, quoting) {
+            engine::apply(&mut lot, step);
+            a.stage = stage_str(lot.stage);
+            a.ends_at = lot.ends_at;
+            if step.to == Stage::Closed {
+                close(conn, a, step.at).await?;
+            } else {
+                audit::record(conn, &Actor::system("auction.stage"), "auction.stage", Some(("auction", a.id.to_string())),
+                    json!({"stage": a.stage, "at": clock::fmt(step.at), "ends_at": a.ends_at.map(clock::fmt)})).await?;
+                emit(
+                    conn,
+                    a.id,
+                    "stage",
+                    json!({"stage": a.stage, "ends_at": a.ends_at.map(clock::fmt),
+                    "current_price": a.current_price.map(|p| format!("{p:.2}"))}),
+                )
+                .await?;
+            }
+        }
+    }
+    diesel::update(auctions::table.find(a.id))
+        .set((
+            auctions::stage.eq(&a.stage),
+            auctions::ends_at.eq(a.ends_at),
+            auctions::starts_at.eq(a.starts_at),
+            auctions::free_bidding_until.eq(a.free_bidding_until),
+            auctions::listing_until.eq(a.listing_until),
+            auctions::paused_at.eq(a.paused_at),
+            auctions::hold_applied_seq.eq(a.hold_applied_seq),
+            auctions::result.eq(&a.result),
+            auctions::closed_at.eq(a.closed_at),
+        ))
+        .execute(conn)
+        .await?;
+    schedule(conn, a).await
+}
+
+/// Schedules the lot's next timer (idempotent per instant); a held lot looks again shortly.
+pub async fn schedule(conn: &mut AsyncPgConnection, a: &AuctionRow) -> AppResult<()> {
+    let at = if a.paused_at.is_some() {
+        Some(clock::now(conn).await? + Duration::seconds(HOLD_POLL_SECONDS))
+    } else {
+        engine::next_boundary(&a.lot()?)
+    };
+    if let Some(at) = at {
+        jobs::enqueue(
+            conn,
+            TICK_JOB,
+            json!({"auction_id": a.id}),
+            at,
+            Some(&format!("{}:{}", a.id, at.timestamp_micros())),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn close(
+    conn: &mut AsyncPgConnection,
+    a: &mut AuctionRow,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    a.stage = stage_str(Stage::Closed);
+    a.closed_at = Some(at);
+    // the row must say closed before the sealed reserve can be read
+    diesel::update(auctions::table.find(a.id))
+        .set((
+            auctions::stage.eq(&a.stage),
+            auctions::closed_at.eq(a.closed_at),
+        ))
+        .execute(conn)
+        .await?;
+    let reserve: Reserve = diesel::sql_query("SELECT ggzy_auction_reserve($1) AS amount")
+        .bind::<SqlUuid, _>(a.id)
+        .get_result(conn)
+        .await?;
+    let sold = engine::sold(a.current_price, reserve.amount);
+    a.result = Some(if sold { "sold" } else { "unsold" }.into());
+    let winner: Option<String> = match (sold, a.leader_registration) {
+        (true, Some(r)) => {
+            auction_registrations::table
+                .find(r)
+                .select(auction_registrations::bidder_number)
+                .first(conn)
+                .await?
+        }
+        _ => None,
+    };
+    let details = json!({"result": a.result, "price": a.current_price.filter(|_| sold).map(|p| format!("{p:.2}")),
+                         "winner_number": winner, "closed_at": clock::fmt(at), "bid_count": a.bid_count});
+    audit::record(
+        conn,
+        &Actor::system("auction.close"),
+        "auction.close",
+        Some(("auction", a.id.to_string())),
+        details.clone(),
+    )
+    .await?;
+    emit(conn, a.id, "closed", details).await?;
+    outbox::emit(conn, Kind::Public, "auction.result", Some(("auction", a.id.to_string())),
+        json!({"auction_id": a.id, "code": a.code, "result": a.result,
+               "price": a.current_price.filter(|_| sold).map(|p| format!("{p:.2}")),
+               "reserve_price": reserve.amount.map(|p| format!("{p:.2}")), "closed_at": clock::fmt(at)})).await?;
+    // deposits of the others are due for refund (SIP 第二十九条: 5 工作日; rule set to come)
+    let due = at + Duration::days(7);
+    diesel::update(
+        auction_registrations::table
+            .filter(auction_registrations::auction_id.eq(a.id))
+            .filter(auction_registrations::status.eq("qualified"))
+            .filter(
+                auction_registrations::id
+                    .nullable()
+                    .ne(a.leader_registration.filter(|_| sold)),
+            ),
+    )
+    .set(auction_registrations::refund_due.eq(Some(due)))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The timer handler: lock, sync.
+pub fn tick_job(conn: &mut AsyncPgConnection, payload: Value) -> BoxFuture<'_, anyhow::Result<()>> {
+    Box::pin(async move {
+        let id = Uuid::from_str(payload["auction_id"].as_str().unwrap_or_default())?;
+        let mut a = load(conn, id, true)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+        let now = clock::now(conn).await?;
+        sync(conn, &mut a, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+        Ok(())
+    })
+}
+
+/// The lot's public state (no reserve price, not even whether it is met).
+pub fn state(a: &AuctionRow, leader_number: Option<String>, now: DateTime<Utc>) -> Value {
+    json!({
+        "id": a.id, "code": a.code, "title": a.title, "format": a.format, "status": a.stage,
+        "start_price": format!("{:.2}", a.start_price), "increment": format!("{:.2}", a.increment),
+        "deposit_amount": format!("{:.2}", a.deposit_amount), "countdown_seconds": a.countdown_seconds,
+        "announcement_at": clock::fmt(a.announcement_at), "starts_at": clock::fmt(a.starts_at),
+        "free_bidding_until": a.free_bidding_until.map(clock::fmt), "listing_until": a.listing_until.map(clock::fmt),
+        "current_price": a.current_price.map(|p| format!("{p:.2}")), "leader_number": leader_number,
+        "ends_at": a.ends_at.map(clock::fmt), "bid_count": a.bid_count, "suspended": a.paused_at.is_some(),
+        "result": a.result, "server_time": clock::fmt(now),
+    })
+}
+
+/// The leading bidder's anonymous number.
+pub async fn leader_number(
+    conn: &mut AsyncPgConnection,
+    a: &AuctionRow,
+) -> AppResult<Option<String>> {
+    Ok(match a.leader_registration {
+        Some(r) => {
+            auction_registrations::table
+                .find(r)
+                .select(auction_registrations::bidder_number)
+                .first(conn)
+                .await?
+        }
+        None => None,
+    })
+}
+
+/// The format from its API name.
+pub fn format_of(s: &str) -> AppResult<Format> {
+    serde_json::from_value(Value::String(s.into())).map_err(AppError::internal)
+}
