@@ -1,4 +1,5 @@
-//! The `ggzy` command: serve, migrate, db setup, admin, audit verify, demo, routes.
+//! The `ggzy` command: serve, migrate, db setup, admin, audit verify, opening audit, auction
+//! replay, demo, routes.
 
 use std::io::Read;
 
@@ -52,6 +53,11 @@ enum Cmd {
     Opening {
         #[command(subcommand)]
         command: OpeningCmd,
+    },
+    /// Auctions and listings after the fact.
+    Auction {
+        #[command(subcommand)]
+        command: AuctionCmd,
     },
     /// The sandbox demo centre.
     Demo {
@@ -115,6 +121,19 @@ enum OpeningCmd {
         /// The tender.
         tender: uuid::Uuid,
         /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuctionCmd {
+    /// Re-run the engine over the lot's bid log and compare with the recorded result (exit 1 on a
+    /// disagreement).
+    Replay {
+        /// The lot.
+        auction: uuid::Uuid,
+        /// Print the replay as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -299,6 +318,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::process::exit(2);
             }
             if !report.all_agree {
+                std::process::exit(1);
+            }
+        }
+        Cmd::Auction {
+            command: AuctionCmd::Replay { auction, json },
+        } => {
+            let mut conn = AsyncPgConnection::establish(config.owner_url()?)
+                .await
+                .context("connecting to replay the auction")?;
+            let replay = ggzy::execute::auctions::replay::replay(&mut conn, auction).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&replay)?);
+            } else {
+                println!("{}", ggzy::execute::auctions::replay::summary(&replay));
+            }
+            if !replay.agrees {
                 std::process::exit(1);
             }
         }

@@ -311,6 +311,26 @@ impl TestApp {
         panic!("the sequencer did not chain {n} entries");
     }
 
+    /// Stops the server (as a crash would leave the database) and starts a new one on the same
+    /// database and data folder.
+    pub async fn restart(mut self) -> TestApp {
+        if let Some(r) = self.running.take() {
+            for t in &r.tasks {
+                t.abort();
+            }
+            r.handle.stop(false).await;
+        }
+        let config = test_config(&self.db, self.data_dir.clone(), true);
+        let mut running = ggzy::app::start(config, ggzy::roles::Plane::ALL.to_vec(), 2)
+            .await
+            .expect("restarting the app");
+        let server = running.server.take().unwrap();
+        tokio::spawn(server);
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
+        self
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;

@@ -2,6 +2,8 @@
 //! template (real PostgreSQL, real HTTP). Run them with `scripts/test`.
 
 mod accounts;
+mod auction_replay;
+mod auctions;
 mod audit;
 mod grants;
 mod helpers;

@@ -9,6 +9,7 @@ pub mod create;
 pub mod engine;
 pub mod live;
 pub mod registrations;
+pub mod replay;
 pub mod results;
 
 use std::collections::BTreeMap;
