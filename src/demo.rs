@@ -1591,8 +1591,11 @@ mod live {
                     a.format, a.start_price, a.increment, a.countdown_seconds, a.deposit_amount
                 );
                 println!(
-                    "    status     {}{}",
+                    "    status     {}{}{}",
                     a.stage,
+                    a.result
+                        .as_deref()
+                        .map_or(String::new(), |r| format!(" ({r})")),
                     if reserve_set(state, a.id).await? {
                         "; reserve price sealed by the regulator"
                     } else {
@@ -1625,11 +1628,13 @@ mod live {
                         ((a.starts_at - now).num_seconds() + 1).max(0)
                     );
                 }
-                println!(
-                    "    bid        as bidder1–3 in the hall {server}/auctions/{}, or POST \
+                if a.stage != "closed" {
+                    println!(
+                        "    bid        as bidder1–3 in the hall {server}/auctions/{}, or POST \
                      {server}/api/v1/auctions/{}/bids {{\"amount\": \"{}\"}}",
-                    a.id, a.id, a.start_price
-                );
+                        a.id, a.id, a.start_price
+                    );
+                }
                 println!(
                     "    after      GET {server}/api/v1/auctions/{}/result; `ggzy auction replay {}` \
                      recomputes it from the bid log",

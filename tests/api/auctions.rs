@@ -356,6 +356,18 @@ async fn land_auction_with_four_bidders_meets_its_reserve_and_the_hall_sees_ever
     assert_eq!(r.status(), 409);
 }
 
+/// The bid log replayed through the engine agrees with the recorded result.
+async fn replay_agrees(app: &TestApp, lot: &str) {
+    use diesel_async::AsyncConnection;
+    let mut conn = diesel_async::AsyncPgConnection::establish(&app.db.url)
+        .await
+        .unwrap();
+    let r = ggzy::execute::auctions::replay::replay(&mut conn, lot.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(r.agrees, "{:?}", r.problems);
+}
+
 async fn project_of(app: &TestApp, l: &Lot) -> String {
     let c = pg(&app.db.url).await;
     let id: uuid::Uuid = l.id.parse().unwrap();
@@ -437,6 +449,20 @@ async fn a_listing_with_two_bidders_ends_on_site_and_one_below_reserve_is_unsold
     assert_eq!(r["status"], "unsold");
     assert_eq!(r["price"], Value::Null);
     assert_eq!(r["reserve_price"], "2500000.00");
+    replay_agrees(&app, &on_site.id).await;
+    replay_agrees(&app, &alone.id).await;
+    // nobody refunds the lone bidder's deposit: when it falls due, it is raised
+    advance(&app, 10 * 86400, None).await;
+    let overdue: i64 = pg(&app.db.url)
+        .await
+        .query_one(
+            "SELECT count(*) FROM audit_entries WHERE action = 'auction.deposit_refund_overdue'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(overdue, 2, "both lots have unrefunded deposits");
 }
 
 fn property(announce: DateTime<Utc>) -> Value {
@@ -579,6 +605,9 @@ async fn a_hold_stops_bidding_and_the_resume_restores_the_remaining_countdown() 
         .unwrap()
         .get(0);
     assert_eq!(moved, 1);
+    clock_to(&app, new_ends + Duration::seconds(1)).await;
+    run_timers(&app).await;
+    replay_agrees(&app, &l.id).await;
 }
 
 #[tokio::test]

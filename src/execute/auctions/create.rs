@@ -187,6 +187,13 @@ pub async fn create_auction(
             let n: i64 = auctions::table.filter(auctions::project_id.eq(project_id)).count().get_result(c).await?;
             let id = Uuid::now_v7();
             let code = format!("{}-A{:02}", p.view.code, n + 1);
+            // holds on the project before the lot existed do not move the lot's schedule
+            let applied: Option<i64> = crate::db::schema::holds::table
+                .filter(crate::db::schema::holds::subject_type.eq("project"))
+                .filter(crate::db::schema::holds::subject_id.eq(project_id))
+                .select(diesel::dsl::max(crate::db::schema::holds::seq))
+                .first(c)
+                .await?;
             let title = cmd.title.clone().unwrap_or_else(|| p.view.title.clone());
             diesel::insert_into(auctions::table)
                 .values((
@@ -197,6 +204,7 @@ pub async fn create_auction(
                     auctions::announcement_at.eq(cmd.announcement_at), auctions::starts_at.eq(cmd.starts_at),
                     auctions::free_bidding_until.eq(cmd.free_bidding_until), auctions::listing_until.eq(cmd.listing_until),
                     auctions::created_by.eq(caller.user_id),
+                    auctions::hold_applied_seq.eq(applied.unwrap_or(0)),
                 ))
                 .execute(c)
                 .await?;

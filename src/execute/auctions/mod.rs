@@ -36,6 +36,9 @@ use engine::{Format, Lot, Stage};
 /// The timer job of a lot (stage boundaries and the close).
 pub const TICK_JOB: &str = "auction.tick";
 
+/// The job that raises the deposits still unrefunded when their refund falls due.
+pub const REFUND_DUE_JOB: &str = "auction.refund_due";
+
 /// How often a held lot's timer looks again for the resume.
 const HOLD_POLL_SECONDS: i64 = 30;
 
@@ -174,9 +177,12 @@ struct HoldRow {
     at: DateTime<Utc>,
 }
 
-/// Applies the holds written since the last sync: a hold freezes the lot's clock; on resume every
-/// pending deadline moves by the hold's length (API.md "Holds").
-async fn apply_holds(conn: &mut AsyncPgConnection, a: &mut AuctionRow) -> AppResult<()> {
+/// The holds on the lot or its project: the state of each subject as of the last applied row,
+/// and the rows not applied yet (in order).
+async fn pending_holds(
+    conn: &mut AsyncPgConnection,
+    a: &AuctionRow,
+) -> AppResult<(BTreeMap<String, String>, Vec<HoldRow>)> {
     let rows: Vec<HoldRow> = diesel::sql_query(
         "SELECT seq, subject_type, kind, at FROM holds \
          WHERE (subject_type = 'auction' AND subject_id = $1) OR (subject_type = 'project' AND subject_id = $2) \
@@ -187,49 +193,58 @@ async fn apply_holds(conn: &mut AsyncPgConnection, a: &mut AuctionRow) -> AppRes
     .load(conn)
     .await?;
     let mut latest: BTreeMap<String, String> = BTreeMap::new();
-    for h in rows.iter().filter(|h| h.seq <= a.hold_applied_seq) {
-        latest.insert(h.subject_type.clone(), h.kind.clone());
+    let (done, pending): (Vec<HoldRow>, Vec<HoldRow>) =
+        rows.into_iter().partition(|h| h.seq <= a.hold_applied_seq);
+    for h in done {
+        latest.insert(h.subject_type, h.kind);
     }
-    let applied = a.hold_applied_seq;
-    for h in rows.iter().filter(|h| h.seq > applied) {
-        latest.insert(h.subject_type.clone(), h.kind.clone());
-        let held = latest.values().any(|k| k == "suspend");
-        match (a.paused_at, held) {
-            (None, true) => {
-                a.paused_at = Some(h.at);
-                emit(
-                    conn,
-                    a.id,
-                    "suspended",
-                    json!({"ends_at": a.ends_at.map(clock::fmt), "stage": a.stage}),
-                )
-                .await?;
-            }
-            (Some(since), false) => {
-                let delta = h.at - since;
-                let shift =
-                    |t: Option<DateTime<Utc>>| t.map(|t| if t > since { t + delta } else { t });
-                a.ends_at = shift(a.ends_at);
-                a.free_bidding_until = shift(a.free_bidding_until);
-                a.listing_until = shift(a.listing_until);
-                if a.starts_at > since {
-                    a.starts_at += delta;
-                }
-                a.paused_at = None;
-                audit::record(conn, &Actor::system("auction.resume"), "auction.deadlines_moved", Some(("auction", a.id.to_string())),
-                    json!({"by_seconds": delta.num_milliseconds() as f64 / 1000.0, "ends_at": a.ends_at.map(clock::fmt)})).await?;
-                emit(
-                    conn,
-                    a.id,
-                    "resumed",
-                    json!({"ends_at": a.ends_at.map(clock::fmt), "stage": a.stage}),
-                )
-                .await?;
-            }
-            _ => {}
+    Ok((latest, pending))
+}
+
+/// Applies one hold row: a hold freezes the lot's clock; on resume every pending deadline moves by
+/// the hold's length (API.md "Holds"), and the move is logged.
+async fn apply_hold(
+    conn: &mut AsyncPgConnection,
+    a: &mut AuctionRow,
+    latest: &mut BTreeMap<String, String>,
+    h: &HoldRow,
+) -> AppResult<()> {
+    latest.insert(h.subject_type.clone(), h.kind.clone());
+    let held = latest.values().any(|k| k == "suspend");
+    match (a.paused_at, held) {
+        (None, true) => {
+            a.paused_at = Some(h.at);
+            emit(
+                conn,
+                a.id,
+                "suspended",
+                json!({"ends_at": a.ends_at.map(clock::fmt), "stage": a.stage}),
+            )
+            .await?;
         }
-        a.hold_applied_seq = h.seq;
+        (Some(since), false) => {
+            let delta = h.at - since;
+            let shift = |t: Option<DateTime<Utc>>| t.map(|t| if t > since { t + delta } else { t });
+            a.ends_at = shift(a.ends_at);
+            a.free_bidding_until = shift(a.free_bidding_until);
+            a.listing_until = shift(a.listing_until);
+            if a.starts_at > since {
+                a.starts_at += delta;
+            }
+            a.paused_at = None;
+            audit::record(conn, &Actor::system("auction.resume"), "auction.deadlines_moved", Some(("auction", a.id.to_string())),
+                json!({"by_seconds": delta.num_milliseconds() as f64 / 1000.0, "ends_at": a.ends_at.map(clock::fmt)})).await?;
+            emit(
+                conn,
+                a.id,
+                "resumed",
+                json!({"ends_at": a.ends_at.map(clock::fmt), "stage": a.stage}),
+            )
+            .await?;
+        }
+        _ => {}
     }
+    a.hold_applied_seq = h.seq;
     Ok(())
 }
 
@@ -260,28 +275,44 @@ pub async fn sync(
     if !a.published {
         return Ok(());
     }
-    apply_holds(conn, a).await?;
-    if a.paused_at.is_none() {
-        let mut lot = a.lot()?;
-        let quoting = quoting_bidders(conn, a.id).await?;
-        while let Some(step) = engine::due_step(&lot, now, quoting) {
-            engine::apply(&mut lot, step);
-            a.stage = stage_str(lot.stage);
-            a.ends_at = lot.ends_at;
-            if step.to == Stage::Closed {
-                close(conn, a, step.at).await?;
-            } else {
-                audit::record(conn, &Actor::system("auction.stage"), "auction.stage", Some(("auction", a.id.to_string())),
-                    json!({"stage": a.stage, "at": clock::fmt(step.at), "ends_at": a.ends_at.map(clock::fmt)})).await?;
-                emit(
-                    conn,
-                    a.id,
-                    "stage",
-                    json!({"stage": a.stage, "ends_at": a.ends_at.map(clock::fmt),
-                    "current_price": a.current_price.map(|p| format!("{p:.2}"))}),
-                )
-                .await?;
+    // holds and stage changes in the order they happened: a boundary passed before a hold began
+    // takes effect, one that fell inside the hold moves with the resume
+    let (mut latest, holds) = pending_holds(conn, a).await?;
+    let quoting = quoting_bidders(conn, a.id).await?;
+    let mut next_hold = holds.iter().peekable();
+    loop {
+        let lot = a.lot()?;
+        let step = if a.paused_at.is_none() {
+            engine::due_step(&lot, now, quoting)
+        } else {
+            None
+        };
+        match (step, next_hold.peek()) {
+            (Some(step), hold) if hold.is_none_or(|h| step.at <= h.at) => {
+                let mut lot = lot;
+                engine::apply(&mut lot, step);
+                a.stage = stage_str(lot.stage);
+                a.ends_at = lot.ends_at;
+                if step.to == Stage::Closed {
+                    close(conn, a, step.at).await?;
+                } else {
+                    audit::record(conn, &Actor::system("auction.stage"), "auction.stage", Some(("auction", a.id.to_string())),
+                        json!({"stage": a.stage, "at": clock::fmt(step.at), "ends_at": a.ends_at.map(clock::fmt)})).await?;
+                    emit(
+                        conn,
+                        a.id,
+                        "stage",
+                        json!({"stage": a.stage, "ends_at": a.ends_at.map(clock::fmt),
+                        "current_price": a.current_price.map(|p| format!("{p:.2}"))}),
+                    )
+                    .await?;
+                }
             }
+            (_, Some(_)) => {
+                let h = next_hold.next().expect("peeked");
+                apply_hold(conn, a, &mut latest, h).await?;
+            }
+            (_, None) => break,
         }
     }
     diesel::update(auctions::table.find(a.id))
@@ -367,17 +398,31 @@ async fn close(
         json!({"auction_id": a.id, "code": a.code, "result": a.result,
                "price": a.current_price.filter(|_| sold).map(|p| format!("{p:.2}")),
                "reserve_price": reserve.amount.map(|p| format!("{p:.2}")), "closed_at": clock::fmt(at)})).await?;
-    // deposits of the others are due for refund (SIP 第二十九条: 5 工作日; rule set to come)
-    let due = at + Duration::days(7);
+    // deposits of the others are due for refund within the rule set's period (5 工作日,
+    // 招拍挂规定 第二十一条; property lots follow the same rule until an exchange sets its own)
+    let rules = crate::decide::rules::load_rules(conn).await?;
+    let cal = crate::decide::rules::load_calendar(conn).await?;
+    let due = crate::rules::schedule::period_deadline(&rules, &cal, "land.deposit_refund_max", at)
+        .map_err(crate::decide::rules::calendar_missing)?
+        .unwrap_or(at + Duration::days(7));
+    jobs::enqueue(
+        conn,
+        REFUND_DUE_JOB,
+        json!({"auction_id": a.id}),
+        due,
+        Some(&a.id.to_string()),
+    )
+    .await?;
+    // the winner's deposit becomes part of the price; everyone else's falls due
+    let keep = a
+        .leader_registration
+        .filter(|_| sold)
+        .unwrap_or(Uuid::nil());
     diesel::update(
         auction_registrations::table
             .filter(auction_registrations::auction_id.eq(a.id))
             .filter(auction_registrations::status.eq("qualified"))
-            .filter(
-                auction_registrations::id
-                    .nullable()
-                    .ne(a.leader_registration.filter(|_| sold)),
-            ),
+            .filter(auction_registrations::id.ne(keep)),
     )
     .set(auction_registrations::refund_due.eq(Some(due)))
     .execute(conn)
@@ -396,6 +441,41 @@ pub fn tick_job(conn: &mut AsyncPgConnection, payload: Value) -> BoxFuture<'_, a
         sync(conn, &mut a, now)
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+        Ok(())
+    })
+}
+
+/// Raises every deposit of the lot still unrefunded at its due time (an audit entry and an event
+/// for the supervision board; the warning card itself belongs to the supervision issue).
+pub fn refund_due_job(
+    conn: &mut AsyncPgConnection,
+    payload: Value,
+) -> BoxFuture<'_, anyhow::Result<()>> {
+    Box::pin(async move {
+        let id = Uuid::from_str(payload["auction_id"].as_str().unwrap_or_default())?;
+        let overdue: Vec<(Uuid, Option<String>)> = auction_registrations::table
+            .filter(auction_registrations::auction_id.eq(id))
+            .filter(auction_registrations::status.eq("qualified"))
+            .filter(auction_registrations::refund_due.is_not_null())
+            .select((
+                auction_registrations::id,
+                auction_registrations::bidder_number,
+            ))
+            .load(conn)
+            .await?;
+        if !overdue.is_empty() {
+            let numbers: Vec<_> = overdue.iter().map(|o| o.1.clone()).collect();
+            audit::record(
+                conn,
+                &Actor::system("auction.refund_due"),
+                "auction.deposit_refund_overdue",
+                Some(("auction", id.to_string())),
+                json!({"registrations": overdue.iter().map(|o| o.0).collect::<Vec<_>>()}),
+            )
+            .await?;
+            outbox::emit(conn, Kind::Event, "auction.deposit_refund_overdue", Some(("auction", id.to_string())),
+                json!({"bidder_numbers": numbers, "citation": "招标拍卖挂牌出让国有建设用地使用权规定 第二十一条"})).await?;
+        }
         Ok(())
     })
 }
