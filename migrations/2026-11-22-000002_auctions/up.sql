@@ -28,6 +28,12 @@ CREATE TABLE auctions (
     closed_at            timestamptz,
     paused_at            timestamptz,
     hold_applied_seq     bigint NOT NULL DEFAULT 0,
+    -- 延牌: when the disclosure ends with at most extend_if_at_most qualified bidders, the start
+    -- moves by extend_working_days, at most extend_max times (then the lot closes unsold)
+    extend_working_days  integer CHECK (extend_working_days >= 5),
+    extend_max           integer NOT NULL DEFAULT 0 CHECK (extend_max >= 0),
+    extend_if_at_most    integer NOT NULL DEFAULT 0 CHECK (extend_if_at_most >= 0),
+    extensions_done      integer NOT NULL DEFAULT 0,
     created_by           uuid NOT NULL REFERENCES users (id) ON DELETE RESTRICT,
     created_at           timestamptz NOT NULL DEFAULT ggzy_now(),
     CHECK (announcement_at <= starts_at),
@@ -121,7 +127,7 @@ GRANT SELECT, INSERT ON auction_bids TO ggzy_execute;
 GRANT SELECT ON auctions, auction_registrations, auction_bids TO ggzy_decide, ggzy_supervise;
 GRANT SELECT (id, project_id, code, title, format, start_price, increment, deposit_amount,
     countdown_seconds, announcement_at, starts_at, free_bidding_until, listing_until, published,
-    stage, ends_at, current_price, bid_count, result, closed_at) ON auctions TO ggzy_public;
+    stage, ends_at, current_price, bid_count, result, closed_at, extensions_done) ON auctions TO ggzy_public;
 -- bidders' identities stay with execute: the result (names after the close) is served by execute
 GRANT SELECT (auction_id, seq, amount, stage, at) ON auction_bids TO ggzy_public;
 GRANT SELECT, INSERT, UPDATE ON auction_reserve_prices TO ggzy_decide;

@@ -594,6 +594,10 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         paused_at -> Nullable<Timestamptz>,
         hold_applied_seq -> Int8,
+        extend_working_days -> Nullable<Int4>,
+        extend_max -> Int4,
+        extend_if_at_most -> Int4,
+        extensions_done -> Int4,
         created_by -> Uuid,
         created_at -> Timestamptz,
     }

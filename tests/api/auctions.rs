@@ -699,3 +699,98 @@ async fn two_hundred_concurrent_bidders_on_one_lot() {
     assert_eq!(r["price"].as_str().unwrap(), format!("{prev:.2}"));
     assert!(r["winner_number"].is_string(), "exactly one winner");
 }
+
+#[tokio::test]
+async fn a_property_lot_without_buyers_is_extended_by_its_yanpai_rule() {
+    let app = TestApp::spawn().await;
+    let with_extension = |a: DateTime<Utc>| {
+        let mut b = property(a);
+        b["extension"] = json!({"working_days": 5, "max_extensions": 2, "if_at_most": 0});
+        b
+    };
+    let l = lot(&app, "property", with_extension, None).await;
+    advance(&app, 120, Some(true)).await;
+    // nobody qualified when the disclosure ends: the start moves by 5 工作日
+    clock_to(&app, l.starts_at + Duration::seconds(1)).await;
+    run_timers(&app).await;
+    let s: Value = app
+        .get(&format!("/api/v1/auctions/{}", l.id), Some(&l.agency.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["status"], "scheduled", "{s}");
+    let moved: DateTime<Utc> = serde_json::from_value(s["starts_at"].clone()).unwrap();
+    let days = (moved - l.starts_at).num_days();
+    assert!(
+        (7..=12).contains(&days),
+        "five working days later, weekends and holidays skipped: {days}"
+    );
+    // a buyer qualifies; at the new start bidding opens
+    let b = qualified(&app, &l, 1).await;
+    clock_to(&app, moved + Duration::seconds(1)).await;
+    run_timers(&app).await;
+    let s: Value = app
+        .get(&format!("/api/v1/auctions/{}", l.id), Some(&l.agency.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["status"], "free_bidding");
+    assert_eq!(bid(&app, &l.id, &b[0].0, "5000000.00").await.0, 201);
+    let extended: i64 = pg(&app.db.url)
+        .await
+        .query_one(
+            "SELECT count(*) FROM audit_entries WHERE action = 'auction.extend'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(extended, 1);
+}
+
+#[tokio::test]
+async fn property_one_shot_sealed_bidding_is_a_sealed_tender_won_by_the_highest_price() {
+    use crate::tendering::{
+        confirm_security, create_tender_with, designate_and_register, finalize, holder_shares,
+        publish, sealed_bid, submit, world,
+    };
+    let app = TestApp::spawn().await;
+    let w = world(&app, "property").await;
+    let (tender, _) = create_tender_with(
+        &app,
+        &w,
+        25,
+        json!({"method": "highest_price"}),
+        Value::Null,
+    )
+    .await;
+    designate_and_register(&app, &w, &tender).await;
+    publish(&app, &w, &tender).await;
+    advance(&app, 7200, None).await;
+    let mut ids = Vec::new();
+    for price in ["6100000.00", "6350000.00", "6200000.00"] {
+        let b = app.user(Role::Bidder).await;
+        let r = app
+            .post(&format!("/api/v1/tenders/{tender}/bid-security"), Some(&b.token),
+                json!({"amount": "50000.00", "payer_account": format!("6228{}", &b.id.simple().to_string()[..12])}))
+            .await;
+        assert_eq!(r.status(), 201);
+        let env = sealed_bid(&w, &tender, b.org_code.as_deref().unwrap(), price);
+        assert_eq!(submit(&app, &tender, &b, &env).await.status(), 201);
+        ids.push(b.org_code.clone().unwrap());
+    }
+    advance(&app, 26 * 86400, None).await;
+    run_timers(&app).await;
+    for h in &w.holders[..2] {
+        assert_eq!(holder_shares(&app, &tender, h, false).await.status(), 200);
+    }
+    assert_eq!(confirm_security(&app, &w, &tender).await, 3);
+    // no committee: the highest valid offer ranks first
+    let fin = finalize(&app, &w, &tender).await;
+    let c = fin["candidates"].as_array().unwrap();
+    let prices: Vec<&str> = c.iter().map(|x| x["price"].as_str().unwrap()).collect();
+    assert_eq!(prices, ["6350000.00", "6200000.00", "6100000.00"]);
+    assert_eq!(c[0]["org_code"], json!(ids[1]));
+}

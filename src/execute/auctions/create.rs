@@ -52,6 +52,21 @@ pub struct CreateAuctionCmd {
     pub countdown_seconds: i32,
     /// End of the listing (挂牌截止).
     pub listing_until: Option<DateTime<Utc>>,
+    /// 延牌 rules (property lots), as the exchange configures them.
+    pub extension: Option<ExtensionRule>,
+}
+
+/// 延牌: extend the disclosure when too few bidders qualify.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRule {
+    /// Working days per extension (≥ 5, 产权交易规则).
+    pub working_days: i32,
+    /// Extensions at most.
+    pub max_extensions: i32,
+    /// Extend when at most this many bidders are qualified (0: when nobody is).
+    #[serde(default)]
+    pub if_at_most: i32,
 }
 
 fn min_period(
@@ -175,6 +190,11 @@ pub async fn create_auction(
             if !matches!(p.view.category, Category::Land | Category::Property) {
                 return Err(AppError::unprocessable("invalid_field", "auctions are for land and property projects"));
             }
+            if let Some(e) = &cmd.extension
+                && (e.working_days < 5 || !(1..=12).contains(&e.max_extensions) || e.if_at_most < 0 || p.view.category != Category::Property)
+            {
+                return Err(AppError::unprocessable("invalid_field", "延牌: property lots only, ≥ 5 working days, 1–12 extensions"));
+            }
             if cmd.start_price.amount().is_zero() || cmd.increment.amount().is_zero() || !(10..=86_400).contains(&cmd.countdown_seconds) {
                 return Err(AppError::unprocessable("invalid_field", "start_price and increment above zero; countdown 10–86400 s"));
             }
@@ -205,6 +225,9 @@ pub async fn create_auction(
                     auctions::free_bidding_until.eq(cmd.free_bidding_until), auctions::listing_until.eq(cmd.listing_until),
                     auctions::created_by.eq(caller.user_id),
                     auctions::hold_applied_seq.eq(applied.unwrap_or(0)),
+                    auctions::extend_working_days.eq(cmd.extension.as_ref().map(|e| e.working_days)),
+                    auctions::extend_max.eq(cmd.extension.as_ref().map_or(0, |e| e.max_extensions)),
+                    auctions::extend_if_at_most.eq(cmd.extension.as_ref().map_or(0, |e| e.if_at_most)),
                 ))
                 .execute(c)
                 .await?;

@@ -92,6 +92,14 @@ pub struct AuctionRow {
     pub paused_at: Option<DateTime<Utc>>,
     /// The last hold row applied.
     pub hold_applied_seq: i64,
+    /// 延牌: working days each extension adds.
+    pub extend_working_days: Option<i32>,
+    /// 延牌: how many extensions at most.
+    pub extend_max: i32,
+    /// 延牌: extend when at most this many bidders are qualified at the start.
+    pub extend_if_at_most: i32,
+    /// Extensions made.
+    pub extensions_done: i32,
     /// Created by.
     pub created_by: Uuid,
 }
@@ -248,6 +256,68 @@ async fn apply_hold(
     Ok(())
 }
 
+/// 延牌 (企业国有产权 disclosure extension, configured per lot): at the end of the disclosure, with
+/// at most `extend_if_at_most` qualified bidders, the start (and the free bidding) moves by
+/// `extend_working_days` 工作日, at most `extend_max` times. Returns whether it extended.
+async fn extend(conn: &mut AsyncPgConnection, a: &mut AuctionRow) -> AppResult<bool> {
+    let Some(days) = a.extend_working_days else {
+        return Ok(false);
+    };
+    if a.extensions_done >= a.extend_max {
+        return Ok(false);
+    }
+    let qualified: i64 = auction_registrations::table
+        .filter(auction_registrations::auction_id.eq(a.id))
+        .filter(auction_registrations::status.eq("qualified"))
+        .count()
+        .get_result(conn)
+        .await?;
+    if qualified > a.extend_if_at_most as i64 {
+        return Ok(false);
+    }
+    let cal = crate::decide::rules::load_calendar(conn).await?;
+    let start = crate::rules::schedule::china_date(a.starts_at);
+    let end = cal
+        .period_end(start, days as u32, crate::rules::calendar::Unit::WorkingDay)
+        .map_err(crate::decide::rules::calendar_missing)?;
+    let delta = Duration::days((end - start).num_days());
+    let old = a.starts_at;
+    a.starts_at += delta;
+    a.free_bidding_until = a.free_bidding_until.map(|t| t + delta);
+    a.listing_until = a.listing_until.map(|t| t + delta);
+    a.extensions_done += 1;
+    diesel::update(auctions::table.find(a.id))
+        .set(auctions::extensions_done.eq(a.extensions_done))
+        .execute(conn)
+        .await?;
+    let details = json!({"extension": a.extensions_done, "of": a.extend_max, "qualified": qualified,
+                         "old_starts_at": clock::fmt(old), "starts_at": clock::fmt(a.starts_at)});
+    audit::record(
+        conn,
+        &Actor::system("auction.extend"),
+        "auction.extend",
+        Some(("auction", a.id.to_string())),
+        details.clone(),
+    )
+    .await?;
+    emit(
+        conn,
+        a.id,
+        "stage",
+        json!({"stage": a.stage, "extended": true, "starts_at": clock::fmt(a.starts_at)}),
+    )
+    .await?;
+    outbox::emit(
+        conn,
+        Kind::Public,
+        "auction.extension",
+        Some(("auction", a.id.to_string())),
+        details,
+    )
+    .await?;
+    Ok(true)
+}
+
 /// The number of distinct bidders who bid on the lot.
 pub async fn quoting_bidders(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<usize> {
     let regs: Vec<Uuid> = auction_bids::table
@@ -289,6 +359,9 @@ pub async fn sync(
         };
         match (step, next_hold.peek()) {
             (Some(step), hold) if hold.is_none_or(|h| step.at <= h.at) => {
+                if lot.stage == Stage::Scheduled && extend(conn, a).await? {
+                    continue;
+                }
                 let mut lot = lot;
                 engine::apply(&mut lot, step);
                 a.stage = stage_str(lot.stage);

@@ -173,7 +173,10 @@ pub async fn finalize(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppRes
             let experts = members.iter().filter(|m| m.1 == "expert").count() as u32;
             let reps = members.len() as u32 - experts;
             let cat = if category == Category::Procurement { "procurement" } else { "construction" };
-            let size_problems = size_rules::check_size(cat, budget, members.len() as u32, experts, reps, threshold);
+            let settings: super::create::EvaluationSettings = serde_json::from_value(t.evaluation.clone()).map_err(AppError::internal)?;
+            // property one-shot sealed bidding (一次报价) has no committee: the highest price wins
+            let one_shot = settings.method == super::create::EvaluationMethod::HighestPrice;
+            let size_problems = if one_shot { vec![] } else { size_rules::check_size(cat, budget, members.len() as u32, experts, reps, threshold) };
             if !size_problems.is_empty() {
                 return Err(AppError::violations(size_problems.into_iter().map(|v| Violation {
                     rule: v.rule.to_string(), citation: v.citation.to_string(), detail: v.detail }).collect()));
@@ -196,13 +199,17 @@ pub async fn finalize(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppRes
                 .filter(scores::tender_id.eq(id))
                 .select((scores::member_id, scores::bid_id, scores::compliant, scores::reason, scores::technical, scores::commercial))
                 .load(c).await?;
-            let sitting: Vec<Uuid> = members.iter().map(|m| m.0).collect();
-            let marks: Vec<_> = marks.into_iter().filter(|m| sitting.contains(&m.0)).collect();
+            let sitting: Vec<Uuid> = if one_shot { vec![Uuid::nil()] } else { members.iter().map(|m| m.0).collect() };
+            let marks: Vec<_> = if one_shot {
+                // the platform's own mark: every opened offer is a valid offer; security is checked below
+                opened.iter().map(|b| (Uuid::nil(), b.0, true, None, None, None)).collect()
+            } else {
+                marks.into_iter().filter(|m| sitting.contains(&m.0)).collect()
+            };
             if marks.len() != sitting.len() * opened.len() {
                 return Err(AppError::conflict("scores_incomplete", format!(
                     "{} of {} marks are in: every member marks every opened bid", marks.len(), sitting.len() * opened.len())));
             }
-            let settings: super::create::EvaluationSettings = serde_json::from_value(t.evaluation.clone()).map_err(AppError::internal)?;
             // the tender's settings and the formulas name the methods alike (API.md)
             let method: formulas::Method =
                 serde_json::from_value(serde_json::to_value(settings.method).map_err(AppError::internal)?)
