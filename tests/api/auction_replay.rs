@@ -1,26 +1,14 @@
 //! `ggzy auction replay`: a land 拍卖 run through the API — bids, a countdown restarted, a hold that
 //! moves the end, the close — replays to the recorded result; a tampered bid log does not.
 
-use chrono::{DateTime, Duration};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use ggzy::execute::auctions::replay::{Replay, replay};
-use ggzy::roles::Role;
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestUser, pg};
-use crate::tendering::{advance, platform_now, put, run_timers};
-
-async fn bid(app: &TestApp, lot: &str, who: &TestUser, amount: &str) -> (u16, Value) {
-    let r = app
-        .post(
-            &format!("/api/v1/auctions/{lot}/bids"),
-            Some(&who.token),
-            json!({"amount": amount}),
-        )
-        .await;
-    (r.status().as_u16(), r.json().await.unwrap())
-}
+use crate::auctions::bid;
+use crate::helpers::{TestApp, pg};
+use crate::tendering::{advance, platform_now, run_timers};
 
 async fn replay_of(app: &TestApp, lot: &str) -> Replay {
     let mut conn = AsyncPgConnection::establish(&app.db.url).await.unwrap();
@@ -55,88 +43,11 @@ async fn hold(app: &TestApp, lot: &str, kind: &str, by: Uuid) {
 #[tokio::test]
 async fn the_replay_of_a_land_auction_agrees_and_a_tampered_log_does_not() {
     let app = TestApp::spawn().await;
-    let agency = app.user(Role::Agency).await;
-    let purchaser = app.user(Role::Purchaser).await;
-    let regulator = app.user(Role::Regulator).await;
-    let center = app.user(Role::CenterStaff).await;
-    let r = app
-        .post("/api/v1/projects", Some(&agency.token),
-            json!({"category": "land", "title": "B-2026-03号地块国有建设用地使用权", "region_code": "440400",
-                   "estimate_amount": "1500000.00", "purchaser_org_code": purchaser.org_code}))
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let project = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = app
-        .post(
-            &format!("/api/v1/projects/{project}/approval"),
-            Some(&regulator.token),
-            json!({"decision": "approve", "reason": "同意出让", "must_tender": false}),
-        )
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-
-    let now = platform_now(&app).await;
-    let announce = DateTime::from_timestamp(now.timestamp() + 60, 0).unwrap();
-    let starts_at = announce + Duration::days(22);
-    let r = app
-        .post(&format!("/api/v1/projects/{project}/auctions"), Some(&agency.token),
-            json!({"format": "english", "start_price": "1000000.00", "increment": "50000.00",
-                   "deposit_amount": "100000.00", "announcement_at": announce, "starts_at": starts_at,
-                   "countdown_seconds": 60}))
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let lot = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = app
-        .post(
-            &format!("/api/v1/auctions/{lot}/publish"),
-            Some(&agency.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-
+    let l = crate::auctions::lot(&app, "land", crate::auctions::english, Some("1100000.00")).await;
+    let (lot, regulator, starts_at) = (l.id.clone(), &l.regulator, l.starts_at);
     // three bidders register after the announcement; the centre confirms their deposits
     advance(&app, 120, None).await;
-    let mut bidders: Vec<(TestUser, String)> = Vec::new();
-    for _ in 0..3 {
-        let b = app.user(Role::Bidder).await;
-        let r = app
-            .post(
-                &format!("/api/v1/auctions/{lot}/registrations"),
-                Some(&b.token),
-                json!({}),
-            )
-            .await;
-        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-        let rid = r.json::<Value>().await.unwrap()["registration_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let r = app
-            .post(&format!("/api/v1/auctions/{lot}/registrations/{rid}/deposit"), Some(&center.token),
-                json!({"payer_account": format!("6217{}", &b.id.simple().to_string()[..12]), "reference": "BZJ"}))
-            .await;
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-        let number = r.json::<Value>().await.unwrap()["bidder_number"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        bidders.push((b, number));
-    }
-    let r = put(
-        &app,
-        &format!("/api/v1/auctions/{lot}/reserve-price"),
-        &regulator.token,
-        json!({"amount": "1100000.00"}),
-    )
-    .await;
-    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    let bidders = crate::auctions::qualified(&app, &l, 3).await;
 
     // to the start, then bids with the clock frozen between them
     let now = platform_now(&app).await;

@@ -154,7 +154,7 @@ pub(crate) async fn clock_to(app: &TestApp, t: DateTime<Utc>) {
         .unwrap();
 }
 
-fn english(announce: DateTime<Utc>) -> Value {
+pub(crate) fn english(announce: DateTime<Utc>) -> Value {
     json!({"format": "english", "start_price": "1000000.00", "increment": "50000.00", "deposit_amount": "200000.00",
            "announcement_at": announce, "starts_at": announce + Duration::days(26), "countdown_seconds": 60})
 }
