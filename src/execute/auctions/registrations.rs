@@ -207,6 +207,7 @@ pub async fn refund(
     let mut conn = ctx.conn().await?;
     conn.transaction(async |c| {
         let a = load(c, id, false).await?;
+        guard(c, a.subject()).await?;
         if a.stage != "closed" {
             return Err(AppError::conflict(
                 "invalid_state",
