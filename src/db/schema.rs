@@ -688,3 +688,73 @@ diesel::allow_tables_to_appear_in_same_query!(
     auction_registrations,
     auction_bids,
 );
+
+diesel::table! {
+    /// The centre's venues (execute).
+    venues (id) {
+        id -> Uuid,
+        region_code -> Text,
+        name -> Text,
+        kind -> Text,
+        capacity -> Nullable<Int4>,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Bookings of venues; overlaps are excluded by the database (execute).
+    venue_bookings (id) {
+        id -> Uuid,
+        venue_id -> Uuid,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        kind -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        booked_by -> Uuid,
+        booked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Complaints (投诉) as filed on the supervision platform (supervise).
+    complaints (id) {
+        id -> Uuid,
+        region_code -> Text,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        org_id -> Uuid,
+        user_id -> Uuid,
+        text -> Text,
+        regime -> Text,
+        window_ends -> Nullable<Timestamptz>,
+        filed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The regulator's acceptance of a complaint (decide).
+    complaint_acceptances (complaint_id) {
+        complaint_id -> Uuid,
+        accepted -> Bool,
+        reason -> Text,
+        due_at -> Timestamptz,
+        late -> Bool,
+        decided_by -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The regulator's decision on an accepted complaint (decide).
+    complaint_decisions (complaint_id) {
+        complaint_id -> Uuid,
+        decision -> Text,
+        text -> Text,
+        due_at -> Timestamptz,
+        late -> Bool,
+        decided_by -> Uuid,
+        at -> Timestamptz,
+    }
+}

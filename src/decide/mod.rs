@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod auction_decisions;
+pub mod complaints;
 pub mod experts;
 pub mod filings;
 pub mod key_holders;

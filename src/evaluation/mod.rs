@@ -2,4 +2,5 @@
 //! witnessed committee draw.
 
 pub mod committee;
+pub mod flags;
 pub mod formulas;

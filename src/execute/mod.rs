@@ -4,3 +4,4 @@
 pub mod auctions;
 pub mod projects;
 pub mod tenders;
+pub mod venues;

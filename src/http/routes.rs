@@ -164,6 +164,9 @@ route_table! {
     GET "/api/v1/auctions/{id}/live", Execute, SignedIn => execute::auctions::live::live;
     // served by execute, which alone knows the bidders behind the anonymous numbers
     GET "/api/v1/auctions/{id}/result", Execute, Public => execute::auctions::results::result;
+    POST "/api/v1/venues", Execute, Roles(&[CenterStaff]) => execute::venues::create_venue;
+    GET "/api/v1/venues", Execute, Roles(&[CenterStaff]) => execute::venues::list_venues;
+    POST "/api/v1/venues/{id}/bookings", Execute, Roles(&[CenterStaff]) => execute::venues::book;
     // decide
     PUT "/api/v1/auctions/{id}/reserve-price", Decide, Roles(&[Regulator]) => decide::auction_decisions::set_reserve;
     POST "/api/v1/auctions/{id}/filing", Decide, Roles(&[Regulator]) => decide::auction_decisions::file_auction;
@@ -176,10 +179,17 @@ route_table! {
     PUT "/api/v1/calendar/{year}", Decide, Roles(&[Regulator]) => decide::rules::put_calendar;
     PUT "/api/v1/tenders/{id}/key-holders/decide", Decide, Roles(&[Regulator]) => decide::key_holders::designate_holder;
     PUT "/api/v1/tenders/{id}/holder-keys/decide", Decide, Roles(&[Regulator]) => decide::key_holders::register_holder_key;
+    POST "/api/v1/complaints/{id}/acceptance", Decide, Roles(&[Regulator]) => decide::complaints::accept;
+    POST "/api/v1/complaints/{id}/decision", Decide, Roles(&[Regulator]) => decide::complaints::decide;
     // supervise
     PUT "/api/v1/tenders/{id}/key-holders/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::designate_holder;
     PUT "/api/v1/tenders/{id}/holder-keys/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::register_holder_key;
+    POST "/api/v1/holds", Supervise, Roles(&[Supervisor, Regulator]) => supervise::holds::hold;
     POST "/api/v1/committee-draws/{draw_id}/contribution", Supervise, Roles(&[Supervisor]) => supervise::draws::contribute;
+    POST "/api/v1/complaints", Supervise, Roles(&[Bidder]) => supervise::complaints::file;
+    // the regulator reads complaints here too: one plane per (method, path)
+    GET "/api/v1/complaints", Supervise, Roles(&[Bidder, Supervisor, Regulator]) => supervise::complaints::list;
+    GET "/api/v1/supervision/red-flags", Supervise, Roles(&[Supervisor, Expert]) => supervise::red_flags::red_flags;
 }
 
 /// Per-route body limits above the 1 MiB default: sealed bids (API.md: 64 MiB) and documents.

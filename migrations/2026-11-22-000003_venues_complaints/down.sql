@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS complaint_decisions, complaint_acceptances, complaints, venue_bookings, venues;
