@@ -240,6 +240,15 @@ pub fn spawn_tasks(state: &web::Data<AppState>) -> Vec<JoinHandle<()>> {
             )));
         }
     }
+    // the supervision scan (红黄牌) runs every minute of platform time: make sure one is queued
+    if let Some(pool) = state.pools.plane(Plane::Supervise) {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = crate::supervise::warnings::ensure_scan(&pool).await {
+                tracing::warn!(error = %format!("{e:#}"), "could not queue the supervision scan");
+            }
+        }));
+    }
     let st = state.clone();
     tasks.push(tokio::spawn(async move {
         loop {

@@ -758,3 +758,96 @@ diesel::table! {
         at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    /// Social supervisors (社会监督员) appointed by the regulator, with certificate and term (decide).
+    social_supervisor_appointments (id) {
+        id -> Uuid,
+        region_code -> Text,
+        user_id -> Uuid,
+        certificate_no -> Text,
+        term_start -> Date,
+        term_end -> Date,
+        appointed_by -> Uuid,
+        appointed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Assignments of social supervisors to subjects, chosen or random (decide).
+    social_assignments (id) {
+        id -> Uuid,
+        appointment_id -> Uuid,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        random -> Bool,
+        assigned_by -> Uuid,
+        assigned_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Social supervisors' conflict declarations; a conflict revokes the assignment (supervise).
+    social_conflict_declarations (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        conflict -> Bool,
+        detail -> Nullable<Text>,
+        declared_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Observations (check-ins, notes, concerns) and their answers (supervise).
+    observations (id) {
+        id -> Uuid,
+        region_code -> Text,
+        user_id -> Uuid,
+        role -> Text,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        kind -> Text,
+        text -> Text,
+        created_at -> Timestamptz,
+        answer_due -> Nullable<Timestamptz>,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Uuid>,
+        answered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Every view of a subject by a social supervisor, allowed or refused (supervise).
+    access_log (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        allowed -> Bool,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Real-time warnings (红黄牌) raised by the supervision scan (supervise).
+    warnings (id) {
+        id -> Uuid,
+        region_code -> Text,
+        level -> Text,
+        rule -> Text,
+        citation -> Text,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        owner -> Text,
+        raised_at -> Timestamptz,
+        due_at -> Nullable<Timestamptz>,
+        status -> Text,
+        evidence -> Jsonb,
+        resolved_by -> Nullable<Uuid>,
+        resolved_at -> Nullable<Timestamptz>,
+        resolution -> Nullable<Jsonb>,
+    }
+}

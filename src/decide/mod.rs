@@ -8,3 +8,4 @@ pub mod experts;
 pub mod filings;
 pub mod key_holders;
 pub mod rules;
+pub mod social_supervisors;

@@ -181,15 +181,31 @@ route_table! {
     PUT "/api/v1/tenders/{id}/holder-keys/decide", Decide, Roles(&[Regulator]) => decide::key_holders::register_holder_key;
     POST "/api/v1/complaints/{id}/acceptance", Decide, Roles(&[Regulator]) => decide::complaints::accept;
     POST "/api/v1/complaints/{id}/decision", Decide, Roles(&[Regulator]) => decide::complaints::decide;
+    POST "/api/v1/social-supervisors", Decide, Roles(&[Regulator]) => decide::social_supervisors::appoint;
+    // served by decide, which owns the appointments and reads account names: the public role
+    // needs no grant on either (the names of the appointed are published)
+    GET "/api/v1/social-supervisors", Decide, Public => decide::social_supervisors::list;
+    POST "/api/v1/social-supervisors/{id}/assignments", Decide, Roles(&[Regulator]) => decide::social_supervisors::assign;
     // supervise
     PUT "/api/v1/tenders/{id}/key-holders/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::designate_holder;
     PUT "/api/v1/tenders/{id}/holder-keys/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::register_holder_key;
     POST "/api/v1/holds", Supervise, Roles(&[Supervisor, Regulator]) => supervise::holds::hold;
+    POST "/api/v1/me/conflict-declarations", Supervise, Roles(&[SocialSupervisor]) => supervise::social::declare;
+    GET "/api/v1/supervision/subjects/{subject_type}/{subject_id}", Supervise,
+        Roles(&[SocialSupervisor, Supervisor]) => supervise::social::subject;
+    GET "/api/v1/supervision/access-log", Supervise, Roles(&[Supervisor]) => supervise::social::access_log_list;
+    POST "/api/v1/observations", Supervise, Roles(&[SocialSupervisor, Supervisor]) => supervise::social::observe;
+    GET "/api/v1/observations", Supervise, Roles(&[SocialSupervisor, Supervisor]) => supervise::social::list_observations;
+    POST "/api/v1/observations/{id}/answer", Supervise, Roles(&[Supervisor]) => supervise::social::answer;
     POST "/api/v1/committee-draws/{draw_id}/contribution", Supervise, Roles(&[Supervisor]) => supervise::draws::contribute;
     POST "/api/v1/complaints", Supervise, Roles(&[Bidder]) => supervise::complaints::file;
     // the regulator reads complaints here too: one plane per (method, path)
     GET "/api/v1/complaints", Supervise, Roles(&[Bidder, Supervisor, Regulator]) => supervise::complaints::list;
     GET "/api/v1/supervision/red-flags", Supervise, Roles(&[Supervisor, Expert]) => supervise::red_flags::red_flags;
+    GET "/api/v1/supervision/warnings", Supervise, Roles(&[Supervisor, Regulator]) => supervise::warnings::list;
+    POST "/api/v1/supervision/warnings/{id}/resolve", Supervise, Roles(&[Supervisor]) => supervise::warnings::resolve;
+    GET "/api/v1/floor", Supervise, Roles(&[CenterStaff, Regulator, Supervisor]) => supervise::floor::floor;
+    GET "/api/v1/floor/live", Supervise, Roles(&[CenterStaff, Regulator, Supervisor]) => supervise::floor::live;
 }
 
 /// Per-route body limits above the 1 MiB default: sealed bids (API.md: 64 MiB) and documents.

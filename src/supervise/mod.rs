@@ -3,6 +3,9 @@
 
 pub mod complaints;
 pub mod draws;
+pub mod floor;
 pub mod holds;
 pub mod key_holders;
 pub mod red_flags;
+pub mod social;
+pub mod warnings;

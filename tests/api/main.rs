@@ -17,6 +17,8 @@ mod rules_calendar;
 mod sandbox;
 mod secrecy;
 mod sequencer;
+mod social_supervisors;
 mod tender_rules;
 mod tendering;
 mod venues_complaints;
+mod warnings_floor;

@@ -1,0 +1,242 @@
+//! The trading floor (DESIGN.md §6), served by the supervise plane: `GET /floor` is a snapshot of
+//! everything in progress — tenders from bidding to publicity (with the holder branches that
+//! have submitted their pieces during an opening), auctions not closed (price and countdown),
+//! open warnings — and `GET /floor/live` (WebSocket) streams every event of the sequenced stream
+//! as the sequencer numbered it: `{seq, type, subject_type, subject_id, at, data, server_time}`.
+//! `?after_seq=N` first replays everything after `N`, so a reconnecting client misses nothing.
+
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{
+    Array, BigInt, Bool, Integer, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid,
+};
+use diesel_async::RunQueryDsl;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+use crate::core::clock;
+use crate::core::events::{self, Event};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::ctx::Ctx;
+
+#[derive(QueryableByName)]
+struct TenderRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Integer)]
+    round: i32,
+    #[diesel(sql_type = Timestamptz)]
+    bid_deadline: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    opening_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    publicity_ends_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Array<Text>)]
+    branches: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct AuctionRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    format: String,
+    #[diesel(sql_type = Text)]
+    stage: String,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    current_price: Option<Decimal>,
+    #[diesel(sql_type = Timestamptz)]
+    starts_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    ends_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Integer)]
+    bid_count: i32,
+    #[diesel(sql_type = Bool)]
+    paused: bool,
+}
+
+#[derive(QueryableByName)]
+struct Last {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+/// The snapshot of the floor (centre staff, regulator, supervisor).
+#[utoipa::path(get, path = "/api/v1/floor", tag = "supervise", security(("bearer" = [])),
+    responses((status = 200, description = "{server_time, seq, tenders: [{id, code, title, status, round, bid_deadline, opening_at, publicity_ends_at, submitted_branches}], auctions: [{id, code, title, format, stage, current_price, starts_at, ends_at, bid_count, paused}], warnings: [...]}")))]
+pub async fn floor(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.caller()?;
+    let mut conn = ctx.conn().await?;
+    let now = clock::now(&mut conn).await?;
+    let tenders: Vec<TenderRow> = diesel::sql_query(
+        "SELECT t.id, t.code, t.title, t.status, t.round, t.bid_deadline, t.opening_at, \
+                t.publicity_ends_at, \
+                ARRAY(SELECT DISTINCT p.branch FROM opening_pieces p JOIN bids b ON b.id = p.bid_id \
+                      WHERE b.tender_id = t.id AND b.round = t.round ORDER BY p.branch) AS branches \
+         FROM tenders t \
+         WHERE t.status IN ('bidding', 'closed', 'opening', 'evaluation', 'publicity') \
+         ORDER BY t.bid_deadline, t.code",
+    )
+    .load(&mut conn)
+    .await?;
+    let auctions: Vec<AuctionRow> = diesel::sql_query(
+        "SELECT id, code, title, format, stage, current_price, starts_at, ends_at, bid_count, \
+                paused_at IS NOT NULL AS paused \
+         FROM auctions WHERE published AND stage <> 'closed' ORDER BY starts_at, code",
+    )
+    .load(&mut conn)
+    .await?;
+    let warnings = super::warnings::load(&mut conn, Some("open"), None).await?;
+    let last: Last =
+        diesel::sql_query("SELECT COALESCE(max(seq), 0)::bigint AS seq FROM sequenced_events")
+            .get_result(&mut conn)
+            .await?;
+    let tenders: Vec<_> = tenders
+        .into_iter()
+        .map(|t| {
+            json!({"id": t.id, "code": t.code, "title": t.title, "status": t.status, "round": t.round,
+                   "bid_deadline": clock::fmt(t.bid_deadline), "opening_at": clock::fmt(t.opening_at),
+                   "publicity_ends_at": t.publicity_ends_at.map(clock::fmt),
+                   "submitted_branches": if t.status == "opening" { json!(t.branches) } else { json!(null) }})
+        })
+        .collect();
+    let auctions: Vec<_> = auctions
+        .into_iter()
+        .map(|a| {
+            json!({"id": a.id, "code": a.code, "title": a.title, "format": a.format, "stage": a.stage,
+                   "current_price": a.current_price.map(|p| format!("{p:.2}")),
+                   "starts_at": clock::fmt(a.starts_at), "ends_at": a.ends_at.map(clock::fmt),
+                   "bid_count": a.bid_count, "paused": a.paused})
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "server_time": clock::fmt(now),
+        "seq": last.seq,
+        "tenders": tenders,
+        "auctions": auctions,
+        "warnings": warnings,
+    })))
+}
+
+/// Query of the live route.
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    /// Replay the events after this sequence number first.
+    pub after_seq: Option<i64>,
+}
+
+/// The server pings every 20 s (API.md).
+const PING: Duration = Duration::from_secs(20);
+
+fn message(e: &Event, server_time: DateTime<Utc>) -> String {
+    json!({"seq": e.seq, "type": e.topic, "subject_type": e.subject_type, "subject_id": e.subject_id,
+           "at": clock::fmt(e.at), "data": e.data, "server_time": clock::fmt(server_time)})
+    .to_string()
+}
+
+/// The live floor: every sequenced event (centre staff, regulator, supervisor; the token may
+/// come as `access_token`).
+#[utoipa::path(get, path = "/api/v1/floor/live", tag = "supervise", security(("bearer" = [])),
+    params(("after_seq" = Option<i64>, Query, description = "replay the events after this sequence number"),
+           ("access_token" = Option<String>, Query, description = "the bearer token, for browsers' WebSocket")),
+    responses((status = 101, description = "WebSocket: {seq, type, subject_type, subject_id, at, data, server_time}"),
+              (status = 400, body = Problem, description = "not_websocket")))]
+pub async fn live(
+    ctx: Ctx,
+    query: web::Query<LiveQuery>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> AppResult<HttpResponse> {
+    ctx.caller()?;
+    let (response, mut session, mut incoming) = actix_ws::handle(&req, body).map_err(|e| {
+        AppError::bad_request(
+            "not_websocket",
+            format!("a WebSocket upgrade is expected: {e}"),
+        )
+    })?;
+    // subscribe before reading the history, then skip what the history already sent
+    let mut rx = ctx.state.hub.subscribe();
+    let mut last = ctx.state.hub.last_seq();
+    let mut backlog = Vec::new();
+    if let Some(after) = query.after_seq {
+        let mut conn = ctx.conn().await?;
+        let mut from = after;
+        loop {
+            let page = events::events_after(&mut conn, from, 500).await?;
+            let Some(tail) = page.last().map(|e| e.seq) else {
+                break;
+            };
+            from = tail;
+            backlog.extend(page);
+        }
+        last = last.max(from);
+    }
+    let platform_time = ctx.state.platform_time.clone();
+    actix_web::rt::spawn(async move {
+        for e in &backlog {
+            if session.text(message(e, platform_time.now())).await.is_err() {
+                return;
+            }
+        }
+        let mut ping = tokio::time::interval(PING);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Ok(e) => {
+                        if e.seq <= last {
+                            continue;
+                        }
+                        last = e.seq;
+                        if session.text(message(&e, platform_time.now())).await.is_err() {
+                            return;
+                        }
+                    }
+                    // a slow client missed events: it reconnects with after_seq and loses nothing
+                    Err(RecvError::Lagged(_)) => {
+                        let _ = session.close(Some(actix_ws::CloseReason {
+                            code: actix_ws::CloseCode::Again,
+                            description: Some(format!("too slow: reconnect with after_seq={last}")),
+                        })).await;
+                        return;
+                    }
+                    Err(RecvError::Closed) => return,
+                },
+                _ = ping.tick() => {
+                    if session.ping(b"").await.is_err() {
+                        return;
+                    }
+                }
+                msg = futures_util::StreamExt::next(&mut incoming) => match msg {
+                    Some(Ok(actix_ws::Message::Ping(b))) => {
+                        if session.pong(&b).await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => {
+                        let _ = session.close(None).await;
+                        return;
+                    }
+                    Some(Ok(_)) => {}
+                },
+            }
+        }
+    });
+    Ok(response)
+}
