@@ -113,6 +113,21 @@ fn rules() -> Vec<String> {
             "o.reply_due > $1 AND o.reply_due <= $1 + interval '24 hours'",
         ),
         objection("red", "objection_reply_overdue", "o.reply_due <= $1"),
+        // a social supervisor's concern is answered in time (the supervision channel may not be
+        // blocked: 电子招标投标办法 第四十八条); yellow the day before, red once overdue
+        "SELECT gen_random_uuid(), 'yellow', 'concern_answer_due', '电子招标投标办法 第四十八条', \
+                'observation', o.id, 'supervisor', $1, o.answer_due, \
+                jsonb_build_object('subject_type', o.subject_type, 'subject_id', o.subject_id, 'answer_due', o.answer_due) \
+         FROM observations o \
+         WHERE o.kind = 'concern' AND o.answered_at IS NULL \
+           AND o.answer_due > $1 AND o.answer_due <= $1 + interval '24 hours'"
+            .into(),
+        "SELECT gen_random_uuid(), 'red', 'concern_overdue', '电子招标投标办法 第四十八条', \
+                'observation', o.id, 'supervisor', $1, o.answer_due, \
+                jsonb_build_object('subject_type', o.subject_type, 'subject_id', o.subject_id, 'answer_due', o.answer_due) \
+         FROM observations o \
+         WHERE o.kind = 'concern' AND o.answered_at IS NULL AND o.answer_due <= $1"
+            .into(),
         "SELECT gen_random_uuid(), 'red', 'publicity_too_short', '招标投标法实施条例 第五十四条', \
                 'tender', t.id, 'agency', $1, NULL::timestamptz, \
                 jsonb_build_object('tender_code', t.code, 'publicity_starts_at', t.publicity_starts_at, \
@@ -157,6 +172,11 @@ fn rules() -> Vec<String> {
 
 /// Closes the open cards whose cause went away (`$1` is the platform time).
 const AUTO_RESOLVE: &[&str] = &[
+    "UPDATE warnings w SET status = 'resolved', resolved_at = $1, \
+            resolution = jsonb_build_object('by', 'scan', 'answered_at', o.answered_at) \
+     FROM observations o \
+     WHERE w.status = 'open' AND w.subject_type = 'observation' AND w.subject_id = o.id \
+       AND o.answered_at IS NOT NULL",
     "UPDATE warnings w SET status = 'resolved', resolved_at = $1, \
             resolution = jsonb_build_object('by', 'scan', 'replied_at', o.replied_at) \
      FROM objections o \

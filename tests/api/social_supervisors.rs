@@ -328,6 +328,69 @@ async fn a_concern_gets_its_answer_due_and_an_answer() {
         .unwrap();
     assert_eq!(all["items"].as_array().unwrap().len(), 3);
 
+    // unanswered, the concern turns into a yellow card the day before it is due, then red
+    let cards = |level: &'static str| {
+        let app = &app;
+        let token = w.supervisor.token.clone();
+        let concern = concern.clone();
+        async move {
+            let v: Value = app
+                .get(
+                    &format!("/api/v1/supervision/warnings?status=open&level={level}"),
+                    Some(&token),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["subject_id"] == concern.as_str())
+                .count()
+        }
+    };
+    assert_eq!(cards("yellow").await, 0);
+    let to_yellow = (due_at - Duration::hours(12) - platform_now(&app).await).num_seconds();
+    crate::tendering::advance(&app, to_yellow, None).await;
+    assert_eq!(cards("yellow").await, 1);
+    assert_eq!(cards("red").await, 0);
+    crate::tendering::advance(&app, 13 * 3600, None).await;
+    assert_eq!(cards("red").await, 1);
+    let late_answer = app
+        .post(
+            &format!("/api/v1/observations/{concern}/answer"),
+            Some(&w.supervisor.token),
+            json!({"text": "已责令交易中心恢复监控"}),
+        )
+        .await;
+    assert_eq!(late_answer.status(), 200);
+    assert_eq!(late_answer.json::<Value>().await.unwrap()["late"], true);
+    // the answer closes the cards at the next scan
+    crate::tendering::advance(&app, 120, None).await;
+    assert_eq!(cards("red").await + cards("yellow").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_concern_is_answered_once_and_only_by_a_supervisor() {
+    let app = TestApp::spawn().await;
+    let w = world(&app, "construction").await;
+    let social = app.user(Role::SocialSupervisor).await;
+    let appointment = appoint(&app, &w, &social, "湛监聘字 2026-102").await;
+    assign(&app, &w, &appointment, "project", &w.project_id).await;
+    let r = app
+        .post(
+            "/api/v1/observations",
+            Some(&social.token),
+            json!({"subject_type": "project", "subject_id": w.project_id, "kind": "concern",
+                   "text": "开标室监控画面中断十分钟"}),
+        )
+        .await;
+    let v: Value = r.json().await.unwrap();
+    let concern = v["id"].as_str().unwrap().to_string();
+    let due = v["answer_due"].as_str().unwrap().to_string();
     // the answer, once
     let path = format!("/api/v1/observations/{concern}/answer");
     let r = app
