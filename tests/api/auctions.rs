@@ -794,3 +794,34 @@ async fn property_one_shot_sealed_bidding_is_a_sealed_tender_won_by_the_highest_
     assert_eq!(prices, ["6350000.00", "6200000.00", "6100000.00"]);
     assert_eq!(c[0]["org_code"], json!(ids[1]));
 }
+
+#[tokio::test]
+async fn a_watcher_on_node_b_sees_a_bid_accepted_on_node_a() {
+    let app = TestApp::spawn().await;
+    let l = lot(&app, "land", english, None).await;
+    advance(&app, 120, Some(true)).await;
+    let b = qualified(&app, &l, 1).await;
+    clock_to(&app, l.starts_at + Duration::seconds(1)).await;
+    run_timers(&app).await;
+    let (_node_b, base_b) = crate::helpers::second_node(&app).await;
+    let url = format!(
+        "{}/api/v1/auctions/{}/live?access_token={}",
+        base_b.replace("http", "ws"),
+        l.id,
+        b[0].0.token
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("the hall on node B");
+    assert_eq!(next_json(&mut ws).await["type"], "state");
+    // the bid goes to node A
+    assert_eq!(bid(&app, &l.id, &b[0].0, "1000000.00").await.0, 201);
+    loop {
+        let m = next_json(&mut ws).await;
+        if m["type"] == "bid" {
+            assert_eq!(m["amount"], "1000000.00");
+            assert_eq!(m["bidder_number"], json!(b[0].1));
+            break;
+        }
+    }
+}

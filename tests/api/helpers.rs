@@ -349,3 +349,38 @@ impl Drop for TestApp {
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
+
+/// A second server process (the real binary) on the app's database, data folder and keys, as a
+/// second node of a deployment; returns the child (killed on drop) and its base URL.
+pub async fn second_node(app: &TestApp) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = test_config(&app.db, app.data_dir.clone(), true);
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ggzy"))
+        .arg("serve")
+        .env("DATABASE_URL", cfg.database_url.as_deref().unwrap())
+        .env("GGZY_SANDBOX", "1")
+        .env("GGZY_DATA_DIR", &app.data_dir)
+        .env("GGZY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let other = format!("http://127.0.0.1:{port}");
+    for _ in 0..400 {
+        if let Ok(r) = app
+            .client
+            .get(format!("{other}/api/v1/health"))
+            .send()
+            .await
+            && r.status() == 200
+        {
+            return (child, other);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the second node did not start");
+}

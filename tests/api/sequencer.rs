@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use ggzy::roles::Role;
 use serde_json::json;
 
-use crate::helpers::{TestApp, pg, test_config};
+use crate::helpers::{TestApp, pg};
 
 #[tokio::test]
 async fn concurrent_writers_are_chained_in_commit_order_without_gaps() {
@@ -105,38 +105,7 @@ async fn an_event_committed_on_one_process_reaches_the_hub_of_another() {
     let agency = app.user(Role::Agency).await;
     let mut events = app.running.as_ref().unwrap().state.hub.subscribe();
     // a second server process: the real binary on the same database and keys
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cfg = test_config(&app.db, app.data_dir.clone(), true);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ggzy"))
-        .arg("serve")
-        .env("DATABASE_URL", cfg.database_url.as_deref().unwrap())
-        .env("GGZY_SANDBOX", "1")
-        .env("GGZY_DATA_DIR", &app.data_dir)
-        .env("GGZY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let other = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..200 {
-        if let Ok(r) = app
-            .client
-            .get(format!("{other}/api/v1/health"))
-            .send()
-            .await
-            && r.status() == 200
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "the second process did not start");
+    let (mut child, other) = crate::helpers::second_node(&app).await;
     let r = app
         .client
         .post(format!("{other}/api/v1/projects"))
