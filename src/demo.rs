@@ -1630,9 +1630,9 @@ mod live {
                 }
                 if a.stage != "closed" {
                     println!(
-                        "    bid        as bidder1–3 in the hall {server}/auctions/{}, or POST \
-                     {server}/api/v1/auctions/{}/bids {{\"amount\": \"{}\"}}",
-                        a.id, a.id, a.start_price
+                        "    bid        as bidder1–3: POST {server}/api/v1/auctions/{}/bids \
+                     {{\"amount\": \"{}\"}}; watch the hall at {server}/api/v1/auctions/{}/live (WebSocket)",
+                        a.id, a.start_price, a.id
                     );
                 }
                 println!(
