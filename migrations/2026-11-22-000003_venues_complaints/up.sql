@@ -81,6 +81,9 @@ COMMENT ON TABLE complaint_decisions IS 'plane:decide';
 
 GRANT SELECT, INSERT, UPDATE ON venues, venue_bookings TO ggzy_execute;
 GRANT SELECT ON venues, venue_bookings TO ggzy_decide, ggzy_supervise;
+-- a published tender's notice shows where its opening takes place
+GRANT SELECT (id, name, kind) ON venues TO ggzy_public;
+GRANT SELECT (venue_id, subject_type, subject_id, kind, starts_at, ends_at) ON venue_bookings TO ggzy_public;
 GRANT SELECT, INSERT ON complaints TO ggzy_supervise;
 GRANT SELECT ON complaints TO ggzy_decide;
 GRANT SELECT, INSERT ON complaint_acceptances, complaint_decisions TO ggzy_decide;

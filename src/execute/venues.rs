@@ -303,3 +303,44 @@ pub async fn book(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<H
     .await?;
     Ok(HttpResponse::Created().json(json!({"id": id})))
 }
+
+#[derive(diesel::QueryableByName)]
+struct SubjectBooking {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    venue: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    venue_kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    starts_at: chrono::DateTime<chrono::Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    ends_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Where a tender's opening or an auction takes place: its venue bookings, in time order
+/// (any plane that may read venues; the public one reads names and times only).
+pub async fn bookings_of(
+    conn: &mut diesel_async::AsyncPgConnection,
+    subject_type: &str,
+    subject_id: Uuid,
+) -> AppResult<Vec<serde_json::Value>> {
+    use diesel_async::RunQueryDsl;
+    let rows: Vec<SubjectBooking> = diesel::sql_query(
+        "SELECT v.name AS venue, v.kind AS venue_kind, b.kind, b.starts_at, b.ends_at \
+         FROM venue_bookings b JOIN venues v ON v.id = b.venue_id \
+         WHERE b.subject_type = $1 AND b.subject_id = $2 ORDER BY b.starts_at",
+    )
+    .bind::<diesel::sql_types::Text, _>(subject_type)
+    .bind::<diesel::sql_types::Uuid, _>(subject_id)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({"venue": r.venue, "venue_kind": r.venue_kind, "kind": r.kind,
+                               "starts_at": crate::core::clock::fmt(r.starts_at),
+                               "ends_at": crate::core::clock::fmt(r.ends_at)})
+        })
+        .collect())
+}

@@ -190,6 +190,34 @@ async fn land_auction_with_four_bidders_meets_its_reserve_and_the_hall_sees_ever
         "招标拍卖挂牌出让国有建设用地使用权规定 第十条"
     );
 
+    // the lot shows the hall it takes place in
+    let r = app
+        .post(
+            "/api/v1/venues",
+            Some(&l.center.token),
+            json!({"name": "拍卖大厅", "kind": "auction_hall"}),
+        )
+        .await;
+    let hall = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/venues/{hall}/bookings"),
+            Some(&l.center.token),
+            json!({"subject_type": "auction", "subject_id": l.id, "kind": "auction",
+                   "starts_at": l.starts_at, "ends_at": l.starts_at + Duration::hours(3)}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let s: Value = app
+        .get(&format!("/api/v1/auctions/{}", l.id), Some(&l.agency.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["venues"][0]["venue"], "拍卖大厅");
     advance(&app, 120, Some(true)).await;
     let bidders = qualified(&app, &l, 4).await;
     let outsider = app.user(Role::Bidder).await;

@@ -120,6 +120,23 @@ async fn overlapping_bookings_of_a_venue_are_refused() {
     assert!(bookings.iter().all(|b| b["subject_id"] == tender.as_str()));
     let r = items.iter().find(|v| v["id"] == room.as_str()).unwrap();
     assert_eq!(r["bookings"].as_array().unwrap().len(), 1);
+    // the tender shows where its opening takes place
+    let t: Value = app
+        .get(
+            &format!("/api/v1/tenders/{tender}/manage"),
+            Some(&center.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let venues = t["venues"].as_array().unwrap();
+    assert!(venues.len() >= 3, "{t}");
+    assert!(
+        venues
+            .iter()
+            .any(|v| v["venue"] == "第一开标室" && v["venue_kind"] == "opening_hall")
+    );
     app.stop().await;
 }
 

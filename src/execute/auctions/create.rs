@@ -317,7 +317,11 @@ async fn view(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<serde_json::V
         lot.ends_at
     };
     let leader = super::leader_number(conn, &a).await?;
-    Ok(state(&shown, leader, now))
+    let mut v = state(&shown, leader, now);
+    // the auction hall it takes place in
+    v["venues"] =
+        serde_json::Value::Array(crate::execute::venues::bookings_of(conn, "auction", id).await?);
+    Ok(v)
 }
 
 /// The lot's state for signed-in users: stage, current price, the leader's anonymous number, the

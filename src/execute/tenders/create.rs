@@ -335,6 +335,9 @@ pub struct TenderView {
     pub publicity_ends_at: Option<String>,
     /// Why it failed.
     pub failure_reason: Option<String>,
+    /// Where the opening (and evaluation) take place: the venue bookings.
+    #[schema(value_type = Vec<Object>)]
+    pub venues: Vec<Value>,
     /// Platform time now.
     pub server_time: String,
 }
@@ -375,6 +378,7 @@ pub async fn view(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<TenderVie
         closed_at: t.closed_at.map(clock::fmt),
         publicity_ends_at: t.publicity_ends_at.map(clock::fmt),
         failure_reason: t.failure_reason.clone(),
+        venues: crate::execute::venues::bookings_of(conn, "tender", t.id).await?,
         server_time: clock::fmt(now),
     })
 }
