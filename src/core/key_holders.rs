@@ -18,52 +18,24 @@ use crate::error::{AppError, AppResult};
 use crate::http::ctx::Caller;
 use crate::roles::Role;
 
-/// The three branches that hold a piece of every bid's key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Branch {
-    /// The regulator (决策).
-    Decide,
-    /// The trading centre (执行).
-    Execute,
-    /// Supervision (监督).
-    Supervise,
+/// The three branches that hold a piece of every bid's key: the sealing suite's own enum.
+pub use crate::sealing::pieces::Branch;
+
+/// The branch's table (a fixed name, never user input).
+fn table(branch: Branch) -> &'static str {
+    match branch {
+        Branch::Decide => "decide_key_holders",
+        Branch::Execute => "execute_key_holders",
+        Branch::Supervise => "supervise_key_holders",
+    }
 }
 
-impl Branch {
-    /// All three, in order.
-    pub const ALL: [Branch; 3] = [Branch::Decide, Branch::Execute, Branch::Supervise];
-
-    /// The API name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Branch::Decide => "decide",
-            Branch::Execute => "execute",
-            Branch::Supervise => "supervise",
-        }
-    }
-
-    /// The branch's table (a fixed name, never user input).
-    fn table(self) -> &'static str {
-        match self {
-            Branch::Decide => "decide_key_holders",
-            Branch::Execute => "execute_key_holders",
-            Branch::Supervise => "supervise_key_holders",
-        }
-    }
-
-    /// The role a holder of this branch must have.
-    pub fn role(self) -> Role {
-        match self {
-            Branch::Decide => Role::Regulator,
-            Branch::Execute => Role::CenterStaff,
-            Branch::Supervise => Role::Supervisor,
-        }
-    }
-
-    /// The branch of a role, if it holds keys.
-    pub fn of_role(role: Role) -> Option<Branch> {
-        Branch::ALL.into_iter().find(|b| b.role() == role)
+/// The role a holder of `branch` must have.
+pub fn role_of(branch: Branch) -> Role {
+    match branch {
+        Branch::Decide => Role::Regulator,
+        Branch::Execute => Role::CenterStaff,
+        Branch::Supervise => Role::Supervisor,
     }
 }
 
@@ -144,7 +116,7 @@ pub async fn holder(
 ) -> AppResult<Option<Holder>> {
     let q = format!(
         "SELECT user_id, recipient FROM {} WHERE tender_id = $1",
-        branch.table()
+        table(branch)
     );
     let rows: Vec<Holder> = diesel::sql_query(q)
         .bind::<SqlUuid, _>(tender_id)
@@ -181,7 +153,7 @@ pub async fn designate(
 ) -> AppResult<()> {
     draft_tender(conn, tender_id).await?;
     let cmd: DesignateCmd = body.parse()?;
-    if caller.role != branch.role() {
+    if caller.role != role_of(branch) {
         return Err(AppError::forbidden(
             "forbidden_role",
             "each branch designates its own holder",
@@ -192,14 +164,14 @@ pub async fn designate(
         .load(conn)
         .await?;
     match role.into_iter().next() {
-        Some(r) if r.role == branch.role().as_str() => {}
+        Some(r) if r.role == role_of(branch).as_str() => {}
         Some(_) => {
             return Err(AppError::unprocessable(
                 "invalid_holder",
                 format!(
                     "the {} holder must be a {} account",
                     branch.as_str(),
-                    branch.role().as_str()
+                    role_of(branch).as_str()
                 ),
             ));
         }
@@ -210,7 +182,7 @@ pub async fn designate(
          ON CONFLICT (tender_id) DO UPDATE SET user_id = EXCLUDED.user_id, \
            designated_by = EXCLUDED.designated_by, designated_at = ggzy_now(), \
            recipient = NULL, registered_at = NULL",
-        branch.table()
+        table(branch)
     );
     diesel::sql_query(q)
         .bind::<SqlUuid, _>(tender_id)
@@ -268,7 +240,7 @@ pub async fn register_key(
     })?;
     let q = format!(
         "UPDATE {} SET recipient = $2, registered_at = ggzy_now() WHERE tender_id = $1",
-        branch.table()
+        table(branch)
     );
     diesel::sql_query(q)
         .bind::<SqlUuid, _>(tender_id)

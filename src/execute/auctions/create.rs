@@ -303,7 +303,11 @@ async fn view(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<serde_json::V
     // stage changes due but not yet applied by the timer are shown as they stand (a close is
     // shown without its result, which needs the sealed reserve)
     let mut lot: Lot = a.lot()?;
-    let quoting = super::quoting_bidders(conn, id).await?;
+    let quoting = if a.format == "listing" {
+        super::quoting_bidders(conn, id).await?
+    } else {
+        0
+    };
     if a.paused_at.is_none() {
         while let Some(step) = due_step(&lot, now, quoting) {
             super::engine::apply(&mut lot, step);

@@ -348,7 +348,12 @@ pub async fn sync(
     // holds and stage changes in the order they happened: a boundary passed before a hold began
     // takes effect, one that fell inside the hold moves with the resume
     let (mut latest, holds) = pending_holds(conn, a).await?;
-    let quoting = quoting_bidders(conn, a.id).await?;
+    // only a listing's close asks how many bidders quoted: keep the query off other lots' bids
+    let quoting = if a.format == "listing" {
+        quoting_bidders(conn, a.id).await?
+    } else {
+        0
+    };
     let mut next_hold = holds.iter().peekable();
     loop {
         let lot = a.lot()?;
@@ -440,11 +445,8 @@ async fn close(
         ))
         .execute(conn)
         .await?;
-    let reserve: Reserve = diesel::sql_query("SELECT ggzy_auction_reserve($1) AS amount")
-        .bind::<SqlUuid, _>(a.id)
-        .get_result(conn)
-        .await?;
-    let sold = engine::sold(a.current_price, reserve.amount);
+    let reserve = reserve_price(conn, a.id).await?;
+    let sold = engine::sold(a.current_price, reserve);
     a.result = Some(if sold { "sold" } else { "unsold" }.into());
     let winner: Option<String> = match (sold, a.leader_registration) {
         (true, Some(r)) => {
@@ -467,10 +469,16 @@ async fn close(
     )
     .await?;
     emit(conn, a.id, "closed", details).await?;
-    outbox::emit(conn, Kind::Public, "auction.result", Some(("auction", a.id.to_string())),
+    outbox::emit(
+        conn,
+        Kind::Public,
+        "auction.result",
+        Some(("auction", a.id.to_string())),
         json!({"auction_id": a.id, "code": a.code, "result": a.result,
                "price": a.current_price.filter(|_| sold).map(|p| format!("{p:.2}")),
-               "reserve_price": reserve.amount.map(|p| format!("{p:.2}")), "closed_at": clock::fmt(at)})).await?;
+               "reserve_price": reserve.map(|p| format!("{p:.2}")), "closed_at": clock::fmt(at)}),
+    )
+    .await?;
     // deposits of the others are due for refund within the rule set's period (5 工作日,
     // 招拍挂规定 第二十一条; property lots follow the same rule until an exchange sets its own)
     let rules = crate::decide::rules::load_rules(conn).await?;
@@ -501,6 +509,15 @@ async fn close(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The sealed reserve price of a closed lot (`ggzy_auction_reserve` refuses before the close).
+pub async fn reserve_price(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Decimal>> {
+    let r: Reserve = diesel::sql_query("SELECT ggzy_auction_reserve($1) AS amount")
+        .bind::<SqlUuid, _>(id)
+        .get_result(conn)
+        .await?;
+    Ok(r.amount)
 }
 
 /// The timer handler: lock, sync.

@@ -4,9 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use diesel::QueryableByName;
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Numeric, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -17,12 +15,6 @@ use crate::core::clock;
 use crate::db::schema::{auction_bids, auction_registrations, orgs};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::ctx::Ctx;
-
-#[derive(QueryableByName)]
-struct Reserve {
-    #[diesel(sql_type = Nullable<Numeric>)]
-    amount: Option<Decimal>,
-}
 
 /// (seq, amount, stage, at, bidder number).
 type LoggedBid = (i32, Decimal, String, DateTime<Utc>, Option<String>);
@@ -39,10 +31,7 @@ pub async fn result(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> 
     let Some(status) = a.result.clone().filter(|_| a.stage == "closed") else {
         return Err(AppError::not_found("result"));
     };
-    let reserve: Reserve = diesel::sql_query("SELECT ggzy_auction_reserve($1) AS amount")
-        .bind::<SqlUuid, _>(id)
-        .get_result(&mut conn)
-        .await?;
+    let reserve = super::reserve_price(&mut conn, id).await?;
     let bids: Vec<LoggedBid> = auction_bids::table
         .inner_join(
             auction_registrations::table
@@ -77,7 +66,7 @@ pub async fn result(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> 
     Ok(HttpResponse::Ok().json(json!({
         "auction_id": id, "code": a.code, "title": a.title, "format": a.format, "status": status,
         "price": price.map(money), "start_price": money(a.start_price),
-        "reserve_price": reserve.amount.map(money),
+        "reserve_price": reserve.map(money),
         "premium": premium.map(money), "premium_rate": rate.map(|r| format!("{r:.2}")),
         "winner_name": winner.as_ref().map(|w| w.0.clone()), "winner_org_code": winner.as_ref().map(|w| w.1.clone()),
         "winner_number": winner.as_ref().and_then(|w| w.2.clone()),

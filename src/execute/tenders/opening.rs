@@ -32,15 +32,6 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::http::body::Command;
 use crate::http::ctx::{Caller, Ctx};
 use crate::sealing::open::{Outcome, Submission};
-use crate::sealing::pieces::Branch as SealBranch;
-
-fn seal_branch(b: Branch) -> SealBranch {
-    match b {
-        Branch::Decide => SealBranch::Decide,
-        Branch::Execute => SealBranch::Execute,
-        Branch::Supervise => SealBranch::Supervise,
-    }
-}
 
 async fn holder_branch(
     conn: &mut AsyncPgConnection,
@@ -48,7 +39,7 @@ async fn holder_branch(
     caller: &Caller,
 ) -> AppResult<Branch> {
     match key_holders::branch_of(conn, tender, caller.user_id).await? {
-        Some(b) if b.role() == caller.role => Ok(b),
+        Some(b) if key_holders::role_of(b) == caller.role => Ok(b),
         _ => Err(AppError::forbidden(
             "not_key_holder",
             "you are not a key holder of this tender",
@@ -110,7 +101,7 @@ pub async fn share_bundles(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRes
             .map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {}", e.detail())))?;
         items.push(BundleItem {
             bid_id,
-            bundle: B64.encode(env.bundles.get(seal_branch(branch))),
+            bundle: B64.encode(env.bundles.get(branch)),
         });
     }
     Ok(HttpResponse::Ok().json(BundleList { items }))
@@ -149,7 +140,7 @@ pub struct SharesAnswer {
     pub status: TenderStatus,
 }
 
-fn parse_item(branch: SealBranch, item: &ShareItem) -> AppResult<Submission> {
+fn parse_item(branch: Branch, item: &ShareItem) -> AppResult<Submission> {
     match (&item.pieces, item.error.as_deref()) {
         (None, Some("undecryptable")) => Ok(Submission::Undecryptable),
         (Some(p), None) => {
@@ -216,7 +207,7 @@ pub async fn submit_shares(
                 if !round_bids.contains(&item.bid_id) {
                     return Err(AppError::unprocessable("unknown_bid", format!("bid {} is not in this opening", item.bid_id)));
                 }
-                let sub = parse_item(seal_branch(branch), item)?;
+                let sub = parse_item(branch, item)?;
                 let (pieces, undecryptable) = match &sub {
                     Submission::Pieces(p) => (
                         Some(json!(p.iter().map(|(k, v)| (k.to_string(), B64.encode(v))).collect::<BTreeMap<_, _>>())),
@@ -272,7 +263,7 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
             .await?;
         let mut subs = BTreeMap::new();
         for (b, p) in rows {
-            let branch = SealBranch::parse(&b)
+            let branch = Branch::parse(&b)
                 .ok_or_else(|| AppError::internal(anyhow::anyhow!("branch {b}")))?;
             subs.insert(branch, stored_submission(p)?);
         }
