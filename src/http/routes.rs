@@ -202,10 +202,10 @@ route_table! {
     // the regulator reads complaints here too: one plane per (method, path)
     GET "/api/v1/complaints", Supervise, Roles(&[Bidder, Supervisor, Regulator]) => supervise::complaints::list;
     GET "/api/v1/supervision/red-flags", Supervise, Roles(&[Supervisor, Expert]) => supervise::red_flags::red_flags;
-    GET "/api/v1/supervision/warnings", Supervise, Roles(&[Supervisor, Regulator]) => supervise::warnings::list;
+    GET "/api/v1/supervision/warnings", Supervise, Roles(&[Supervisor, Regulator, SocialSupervisor]) => supervise::warnings::list;
     POST "/api/v1/supervision/warnings/{id}/resolve", Supervise, Roles(&[Supervisor]) => supervise::warnings::resolve;
-    GET "/api/v1/floor", Supervise, Roles(&[CenterStaff, Regulator, Supervisor]) => supervise::floor::floor;
-    GET "/api/v1/floor/live", Supervise, Roles(&[CenterStaff, Regulator, Supervisor]) => supervise::floor::live;
+    GET "/api/v1/floor", Supervise, Roles(&[CenterStaff, Regulator, Supervisor, SocialSupervisor]) => supervise::floor::floor;
+    GET "/api/v1/floor/live", Supervise, Roles(&[CenterStaff, Regulator, Supervisor, SocialSupervisor]) => supervise::floor::live;
 }
 
 /// Per-route body limits above the 1 MiB default: sealed bids (API.md: 64 MiB) and documents.

@@ -24,6 +24,9 @@ use crate::core::clock;
 use crate::core::events::{self, Event};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::ctx::Ctx;
+use crate::roles::{Plane, Role};
+
+use super::social;
 
 #[derive(QueryableByName)]
 struct TenderRow {
@@ -77,12 +80,24 @@ struct Last {
     seq: i64,
 }
 
-/// The snapshot of the floor (centre staff, regulator, supervisor).
+/// The snapshot of the floor (centre staff, regulator, supervisor; a social supervisor sees its
+/// assigned subjects only, and the view is logged).
 #[utoipa::path(get, path = "/api/v1/floor", tag = "supervise", security(("bearer" = [])),
     responses((status = 200, description = "{server_time, seq, tenders: [{id, code, title, status, round, bid_deadline, opening_at, publicity_ends_at, submitted_branches}], auctions: [{id, code, title, format, stage, current_price, starts_at, ends_at, bid_count, paused}], warnings: [...]}")))]
 pub async fn floor(ctx: Ctx) -> AppResult<HttpResponse> {
-    ctx.caller()?;
+    let caller = ctx.caller()?.clone();
     let mut conn = ctx.conn().await?;
+    // a social supervisor sees only the subjects it may view, and each view is logged
+    let visible = if caller.role == Role::SocialSupervisor {
+        Some(social::visible_subjects(&mut conn, caller.user_id).await?)
+    } else {
+        None
+    };
+    let shown = |t: &str, id: Uuid| {
+        visible
+            .as_ref()
+            .is_none_or(|v| v.contains(&(t.to_string(), id)))
+    };
     let now = clock::now(&mut conn).await?;
     let tenders: Vec<TenderRow> = diesel::sql_query(
         "SELECT t.id, t.code, t.title, t.status, t.round, t.bid_deadline, t.opening_at, \
@@ -102,7 +117,24 @@ pub async fn floor(ctx: Ctx) -> AppResult<HttpResponse> {
     )
     .load(&mut conn)
     .await?;
-    let warnings = super::warnings::load(&mut conn, Some("open"), None).await?;
+    let tenders: Vec<TenderRow> = tenders
+        .into_iter()
+        .filter(|t| shown("tender", t.id))
+        .collect();
+    let auctions: Vec<AuctionRow> = auctions
+        .into_iter()
+        .filter(|a| shown("auction", a.id))
+        .collect();
+    let mut warnings = super::warnings::load(&mut conn, Some("open"), None).await?;
+    if let Some(v) = &visible {
+        warnings.retain(|w| super::warnings::concerns(w, v));
+        let mut seen: Vec<(String, Uuid)> = tenders
+            .iter()
+            .map(|t| ("tender".to_string(), t.id))
+            .collect();
+        seen.extend(auctions.iter().map(|a| ("auction".to_string(), a.id)));
+        social::log_views(&mut conn, caller.user_id, &seen, true).await?;
+    }
     let last: Last =
         diesel::sql_query("SELECT COALESCE(max(seq), 0)::bigint AS seq FROM sequenced_events")
             .get_result(&mut conn)
@@ -150,8 +182,8 @@ fn message(e: &Event, server_time: DateTime<Utc>) -> String {
     .to_string()
 }
 
-/// The live floor: every sequenced event (centre staff, regulator, supervisor; the token may
-/// come as `access_token`).
+/// The live floor: every sequenced event (centre staff, regulator, supervisor; a social supervisor
+/// gets its assigned subjects' events only; the token may come as `access_token`).
 #[utoipa::path(get, path = "/api/v1/floor/live", tag = "supervise", security(("bearer" = [])),
     params(("after_seq" = Option<i64>, Query, description = "replay the events after this sequence number"),
            ("access_token" = Option<String>, Query, description = "the bearer token, for browsers' WebSocket")),
@@ -163,7 +195,29 @@ pub async fn live(
     req: HttpRequest,
     body: web::Payload,
 ) -> AppResult<HttpResponse> {
-    ctx.caller()?;
+    let caller = ctx.caller()?.clone();
+    // a social supervisor gets the events of the subjects it may view; the set is read again
+    // every few seconds, so that a declared conflict ends the stream's access promptly
+    let mut filter = if caller.role == Role::SocialSupervisor {
+        let pool = ctx
+            .state
+            .pools
+            .plane(Plane::Supervise)
+            .ok_or_else(|| AppError::unavailable("the supervise plane is not served here"))?
+            .clone();
+        let mut conn = ctx.conn().await?;
+        let visible = social::visible_subjects(&mut conn, caller.user_id).await?;
+        let seen: Vec<_> = visible.iter().cloned().collect();
+        social::log_views(&mut conn, caller.user_id, &seen, true).await?;
+        Some(SocialFilter {
+            pool,
+            user_id: caller.user_id,
+            visible,
+            read_at: tokio::time::Instant::now(),
+        })
+    } else {
+        None
+    };
     let (response, mut session, mut incoming) = actix_ws::handle(&req, body).map_err(|e| {
         AppError::bad_request(
             "not_websocket",
@@ -190,6 +244,11 @@ pub async fn live(
     let platform_time = ctx.state.platform_time.clone();
     actix_web::rt::spawn(async move {
         for e in &backlog {
+            if let Some(f) = filter.as_mut()
+                && !f.admits(e).await
+            {
+                continue;
+            }
             if session.text(message(e, platform_time.now())).await.is_err() {
                 return;
             }
@@ -204,6 +263,11 @@ pub async fn live(
                             continue;
                         }
                         last = e.seq;
+                        if let Some(f) = filter.as_mut()
+                            && !f.admits(&e).await
+                        {
+                            continue;
+                        }
                         if session.text(message(&e, platform_time.now())).await.is_err() {
                             return;
                         }
@@ -239,4 +303,35 @@ pub async fn live(
         }
     });
     Ok(response)
+}
+
+/// How often a social supervisor's live stream reads its visible subjects again.
+const SOCIAL_REFRESH: Duration = Duration::from_secs(5);
+
+/// The live stream's filter for a social supervisor.
+struct SocialFilter {
+    pool: crate::db::DbPool,
+    user_id: Uuid,
+    visible: std::collections::HashSet<(String, Uuid)>,
+    read_at: tokio::time::Instant,
+}
+
+impl SocialFilter {
+    /// Whether the event is about a subject the supervisor may view now; events with no tender,
+    /// auction or project subject are not shown. When the set cannot be read again, nothing is.
+    async fn admits(&mut self, e: &Event) -> bool {
+        if self.read_at.elapsed() >= SOCIAL_REFRESH {
+            let fresh = match self.pool.get().await {
+                Ok(mut conn) => social::visible_subjects(&mut conn, self.user_id).await.ok(),
+                Err(_) => None,
+            };
+            self.visible = fresh.unwrap_or_default();
+            self.read_at = tokio::time::Instant::now();
+        }
+        let (Some(t), Some(id)) = (&e.subject_type, &e.subject_id) else {
+            return false;
+        };
+        id.parse::<Uuid>()
+            .is_ok_and(|id| self.visible.contains(&(t.clone(), id)))
+    }
 }

@@ -116,6 +116,84 @@ pub async fn may_view(
     Ok(row.ok)
 }
 
+#[derive(QueryableByName)]
+struct SubjectRow {
+    #[diesel(sql_type = Text)]
+    t: String,
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Every tender, auction and project social supervisor `user_id` may view now, by the same rule
+/// as [`may_view`] (an assignment in term to the subject or to its project, and no conflict
+/// declared on either), driven from its assignments so that it costs what they cost.
+pub async fn visible_subjects(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> AppResult<std::collections::HashSet<(String, Uuid)>> {
+    let today: NaiveDate = china_date(clock::now(conn).await?);
+    let rows: Vec<SubjectRow> = diesel::sql_query(
+        "WITH mine AS ( \
+           SELECT s.subject_type, s.subject_id \
+           FROM social_supervisor_appointments a \
+           JOIN social_assignments s ON s.appointment_id = a.id \
+           WHERE a.user_id = $1 AND $2 BETWEEN a.term_start AND a.term_end \
+         ), subj AS ( \
+           SELECT m.subject_type AS t, m.subject_id AS id, \
+                  CASE m.subject_type WHEN 'project' THEN m.subject_id \
+                       WHEN 'tender' THEN (SELECT project_id FROM tenders WHERE id = m.subject_id) \
+                       ELSE (SELECT project_id FROM auctions WHERE id = m.subject_id) END AS project_id \
+           FROM mine m \
+           UNION SELECT 'tender', t.id, t.project_id FROM tenders t \
+             JOIN mine m ON m.subject_type = 'project' AND m.subject_id = t.project_id \
+           UNION SELECT 'auction', a.id, a.project_id FROM auctions a \
+             JOIN mine m ON m.subject_type = 'project' AND m.subject_id = a.project_id \
+         ) \
+         SELECT DISTINCT subj.t, subj.id FROM subj \
+         WHERE NOT EXISTS ( \
+           SELECT 1 FROM social_conflict_declarations d \
+           WHERE d.user_id = $1 AND d.conflict \
+             AND ((d.subject_type = subj.t AND d.subject_id = subj.id) \
+                  OR (d.subject_type = 'project' AND d.subject_id = subj.project_id)) \
+         )",
+    )
+    .bind::<SqlUuid, _>(user_id)
+    .bind::<Date, _>(today)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.t, r.id)).collect())
+}
+
+/// Writes one access-log row per subject a social supervisor was shown (or refused).
+pub async fn log_views(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    subjects: &[(String, Uuid)],
+    allowed: bool,
+) -> AppResult<()> {
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = subjects
+        .iter()
+        .map(|(t, id)| {
+            (
+                access_log::id.eq(Uuid::now_v7()),
+                access_log::user_id.eq(user_id),
+                access_log::role.eq(Role::SocialSupervisor.as_str()),
+                access_log::subject_type.eq(t.clone()),
+                access_log::subject_id.eq(*id),
+                access_log::allowed.eq(allowed),
+            )
+        })
+        .collect();
+    diesel::insert_into(access_log::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 fn not_assigned() -> AppError {
     AppError::forbidden(
         "not_assigned",

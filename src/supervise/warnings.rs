@@ -16,6 +16,8 @@
 //! - fewer than three organisations obtained the documents 3 日 before the deadline → yellow
 //!   (招标投标法 第二十八条).
 
+use std::collections::HashSet;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use diesel::QueryableByName;
@@ -33,6 +35,7 @@ use crate::db::DbPool;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::body::Command;
 use crate::http::ctx::Ctx;
+use crate::roles::Role;
 
 /// The supervise plane's periodic scan.
 pub const SCAN_JOB: &str = "supervision.scan";
@@ -347,7 +350,7 @@ pub struct WarningQuery {
     responses((status = 200, description = "{items: [{id, level, rule, citation, subject_type, subject_id, owner, raised_at, due_at, status, evidence, resolved_by, resolved_at, resolution}]}"),
               (status = 400, body = Problem, description = "invalid_query")))]
 pub async fn list(ctx: Ctx, query: web::Query<WarningQuery>) -> AppResult<HttpResponse> {
-    ctx.caller()?;
+    let caller = ctx.caller()?.clone();
     let q = query.into_inner();
     if let Some(s) = &q.status
         && !matches!(s.as_str(), "open" | "resolved")
@@ -366,8 +369,28 @@ pub async fn list(ctx: Ctx, query: web::Query<WarningQuery>) -> AppResult<HttpRe
         ));
     }
     let mut conn = ctx.conn().await?;
-    let items = load(&mut conn, q.status.as_deref(), q.level.as_deref()).await?;
+    let mut items = load(&mut conn, q.status.as_deref(), q.level.as_deref()).await?;
+    if caller.role == Role::SocialSupervisor {
+        // only the cards of the subjects it may view (API.md: "assigned subjects")
+        let visible = super::social::visible_subjects(&mut conn, caller.user_id).await?;
+        items.retain(|w| concerns(w, &visible));
+    }
     Ok(HttpResponse::Ok().json(json!({"items": items})))
+}
+
+/// Whether a card is about one of `visible` tenders, auctions or projects: directly, or through
+/// the objection (its tender) or the observation (its subject) it is raised on.
+pub fn concerns(w: &WarningView, visible: &HashSet<(String, Uuid)>) -> bool {
+    let pair = |t: &Value, id: &Value| -> Option<(String, Uuid)> {
+        Some((t.as_str()?.to_string(), id.as_str()?.parse().ok()?))
+    };
+    let root = match w.subject_type.as_str() {
+        "tender" | "auction" | "project" => Some((w.subject_type.clone(), w.subject_id)),
+        "objection" => pair(&json!("tender"), &w.evidence["tender_id"]),
+        "observation" => pair(&w.evidence["subject_type"], &w.evidence["subject_id"]),
+        _ => None,
+    };
+    root.is_some_and(|r| visible.contains(&r))
 }
 
 /// Closing a card.

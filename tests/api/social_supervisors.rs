@@ -358,6 +358,29 @@ async fn a_concern_gets_its_answer_due_and_an_answer() {
     assert_eq!(cards("red").await, 0);
     crate::tendering::advance(&app, 13 * 3600, None).await;
     assert_eq!(cards("red").await, 1);
+    // the social supervisor sees the cards of its assigned subjects, and no other supervisor's
+    let mine = |token: String| {
+        let app = &app;
+        let concern = concern.clone();
+        async move {
+            let v: Value = app
+                .get("/api/v1/supervision/warnings?status=open", Some(&token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["subject_id"] == concern.as_str())
+                .count()
+        }
+    };
+    assert_eq!(mine(social.token.clone()).await, 2);
+    let unassigned = app.user(Role::SocialSupervisor).await;
+    appoint(&app, &w, &unassigned, "湛监聘字 2026-102").await;
+    assert_eq!(mine(unassigned.token.clone()).await, 0);
     let late_answer = app
         .post(
             &format!("/api/v1/observations/{concern}/answer"),

@@ -243,3 +243,130 @@ async fn the_floor_shows_tenders_and_auctions_and_streams_a_bid_live() {
     let now = platform_now(&app).await;
     assert!(now > l.starts_at);
 }
+
+#[tokio::test]
+async fn a_social_supervisor_sees_only_its_assigned_auction_on_the_floor_and_its_views_are_logged()
+{
+    let app = TestApp::spawn().await;
+    let assigned = lot(&app, "land", english, None).await;
+    let other = lot(&app, "land", english, None).await;
+    advance(&app, 120, Some(true)).await;
+    let a_bidders = qualified(&app, &assigned, 1).await;
+    let o_bidders = qualified(&app, &other, 1).await;
+    clock_to(
+        &app,
+        assigned.starts_at.max(other.starts_at) + Duration::seconds(1),
+    )
+    .await;
+    run_timers(&app).await;
+
+    // appointed and assigned to one lot by the regulator
+    let social = app.user(Role::SocialSupervisor).await;
+    let today = ggzy::rules::schedule::china_date(platform_now(&app).await);
+    let r = app
+        .post(
+            "/api/v1/social-supervisors",
+            Some(&assigned.regulator.token),
+            json!({"user_id": social.id, "certificate_no": "湛监聘字 2026-101",
+                   "term_start": today - Duration::days(1), "term_end": today + Duration::days(365)}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let appointment = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/social-supervisors/{appointment}/assignments"),
+            Some(&assigned.regulator.token),
+            json!({"subject_type": "auction", "subject_id": assigned.id}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+    // the snapshot: the assigned lot, not the other one
+    let floor: Value = app
+        .get("/api/v1/floor", Some(&social.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = floor["auctions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![assigned.id.as_str()], "{floor}");
+    assert!(floor["tenders"].as_array().unwrap().is_empty());
+
+    // the live stream: the other lot's bid is not shown, the assigned lot's is
+    let ws_url = format!(
+        "{}/api/v1/floor/live?access_token={}",
+        app.base.replace("http", "ws"),
+        social.token
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
+        .await
+        .expect("the floor");
+    let (s, v) = bid(&app, &other.id, &o_bidders[0].0, "1000000.00").await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = bid(&app, &assigned.id, &a_bidders[0].0, "1000000.00").await;
+    assert_eq!(s, 201, "{v}");
+    let m = next_of(&mut ws, "auction.bid", std::time::Duration::from_secs(2)).await;
+    assert_eq!(m["subject_id"], assigned.id.as_str(), "{m}");
+
+    // both views are in the access log, as the supervision authority reads it
+    let supervisor = app.user(Role::Supervisor).await;
+    let log: Value = app
+        .get("/api/v1/supervision/access-log", Some(&supervisor.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mine: Vec<&Value> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["user_id"] == social.id.to_string())
+        .collect();
+    assert_eq!(mine.len(), 2, "{log}");
+    assert!(mine.iter().all(|e| e["subject_type"] == "auction"
+        && e["subject_id"] == assigned.id.as_str()
+        && e["allowed"] == true));
+
+    // a declared conflict takes the lot off its floor
+    let r = app
+        .post(
+            "/api/v1/me/conflict-declarations",
+            Some(&social.token),
+            json!({"subject_type": "auction", "subject_id": assigned.id, "conflict": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let floor: Value = app
+        .get("/api/v1/floor", Some(&social.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(floor["auctions"].as_array().unwrap().is_empty(), "{floor}");
+    // and a new stream no longer carries its bids
+    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
+        .await
+        .expect("the floor");
+    let (s, v) = bid(&app, &assigned.id, &o_bidders[0].0, "1050000.00").await;
+    assert_eq!(s, 409, "not registered on this lot: {v}");
+    let (s, v) = bid(&app, &assigned.id, &a_bidders[0].0, "1050000.00").await;
+    assert_eq!(s, 201, "{v}");
+    let got = tokio::time::timeout(std::time::Duration::from_millis(1500), async {
+        next_of(&mut ws, "auction.bid", std::time::Duration::from_secs(3)).await
+    })
+    .await;
+    assert!(
+        got.is_err(),
+        "no bid of a lot it declared a conflict on: {got:?}"
+    );
+    app.stop().await;
+}
