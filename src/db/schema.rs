@@ -219,6 +219,7 @@ diesel::table! {
         created_by -> Uuid,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        holds_applied_seq -> Int8,
     }
 }
 

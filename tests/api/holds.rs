@@ -166,3 +166,110 @@ async fn a_suspended_auction_refuses_every_execute_action_and_the_resume_restore
         serde_json::from_value(v["ends_at"].clone()).unwrap();
     assert!(new_ends > ends + Duration::hours(1), "{v}");
 }
+
+#[tokio::test]
+async fn a_hold_during_bidding_moves_the_deadline_by_its_length() {
+    use crate::tendering::{advance, platform_now, sealed_bid, submit};
+    let app = TestApp::spawn().await;
+    let w = world(&app, "construction").await;
+    let (tender, deadline) = create_tender(&app, &w, 25).await;
+    designate_and_register(&app, &w, &tender).await;
+    publish(&app, &w, &tender).await;
+    let b = app.user(Role::Bidder).await;
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let from: chrono::DateTime<chrono::Utc> =
+        t["documents_from"].as_str().unwrap().parse().unwrap();
+    advance(
+        &app,
+        (from - platform_now(&app).await).num_seconds() + 1,
+        Some(true),
+    )
+    .await;
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/documents"),
+            Some(&b.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+    // suspended two days before the deadline, resumed three days later (a day after it)
+    let to_suspend = (deadline - Duration::days(2) - platform_now(&app).await).num_seconds();
+    advance(&app, to_suspend, Some(true)).await;
+    let r = directive(&app, &w.supervisor, "tender", &tender, "suspend").await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let suspended_at = platform_now(&app).await;
+    advance(&app, 3 * 86_400, Some(true)).await;
+    // the closing came due while held: it waits
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["status"], "bidding", "{t}");
+    let r = directive(&app, &w.regulator, "tender", &tender, "resume").await;
+    assert_eq!(r.status(), 201);
+    let held = platform_now(&app).await - suspended_at;
+    assert_eq!(held, Duration::days(3));
+
+    // past the old deadline, inside the moved one: the bid is taken
+    let envelope = sealed_bid(&w, &tender, b.org_code.as_deref().unwrap(), "46000000.00");
+    let r = submit(&app, &tender, &b, &envelope).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let at = |k: &str| {
+        t[k].as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
+    assert_eq!(at("bid_deadline"), deadline + held, "{t}");
+    assert_eq!(at("opening_at"), deadline + held, "{t}");
+
+    // the closing waits for the moved deadline, then closes with the bid in the manifest
+    let to_last_ms = (deadline + held - platform_now(&app).await).num_seconds() - 1;
+    advance(&app, to_last_ms, Some(true)).await;
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["status"], "bidding", "{t}");
+    advance(&app, 2, Some(true)).await;
+    let manifest: Value = app
+        .get(&format!("/api/v1/tenders/{tender}/closing-manifest"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        manifest["bids"].as_array().map(Vec::len),
+        Some(1),
+        "{manifest}"
+    );
+    // and nothing is taken after it
+    let late = app.user(Role::Bidder).await;
+    let envelope = sealed_bid(
+        &w,
+        &tender,
+        late.org_code.as_deref().unwrap(),
+        "45000000.00",
+    );
+    let r = submit(&app, &tender, &late, &envelope).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "deadline_passed");
+    app.stop().await;
+}

@@ -68,6 +68,19 @@ struct MaxNo {
     n: i32,
 }
 
+/// Whether a `deadline_passed` refusal came from a deadline that a lifted hold has just moved
+/// (then the action is tried once more). Only refusals pay for this look at the holds.
+async fn moved_by_a_resume(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    e: &AppError,
+) -> AppResult<bool> {
+    if e.code() != "deadline_passed" {
+        return Ok(false);
+    }
+    super::hold_shift::apply_pending(conn, id).await
+}
+
 /// Refuses a bid the deadline has passed for (`409 deadline_passed`), judged on `now` read after
 /// the row lock.
 fn check_deadline(t: &TenderRow, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
@@ -186,61 +199,73 @@ pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppRe
     let key = ctx.idempotency_key.clone();
     let (addr, fp) = (ctx.client_addr.clone(), ctx.fingerprint.clone());
     let mut conn = ctx.conn().await?;
-    let (status, value) = conn
-        .transaction(async |c| {
-            let claim =
-                match idempotency::begin(c, key.as_deref(), caller.user_id, "submit_bid", &body.0)
-                    .await?
+    let mut retried = false;
+    let (status, value) = loop {
+        let attempt = conn
+            .transaction(async |c| {
+                let claim = match idempotency::begin(
+                    c,
+                    key.as_deref(),
+                    caller.user_id,
+                    "submit_bid",
+                    &body.0,
+                )
+                .await?
                 {
                     Begin::Repeat(s, v) => return Ok((s, v)),
                     Begin::Claimed(claim) => Some(claim),
                     Begin::NoKey => None,
                 };
-            let t = load(c, id, Lock::Share).await?;
-            let g = guard(c, t.subject()).await?;
-            let envelope = crate::sealing::envelope::parse(&body.0, id)
-                .map_err(|e| AppError::bad_request("not_sealed", e.detail()))?;
-            let org = caller.org_id.ok_or_else(|| {
-                AppError::forbidden("org_required", "this account belongs to no org")
-            })?;
-            // the clock is read after the lock
-            let now = clock::now(c).await?;
-            check_deadline(&t, now)?;
-            g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
-            if let Some(invited) = super::rounds::invited(c, &t).await?
-                && !invited.contains(&org)
-            {
-                return Err(AppError::forbidden(
-                    "not_invited",
-                    format!("round {} is open to the invited suppliers only", t.round),
-                ));
-            }
-            let envelope_sha256 = hex::encode(Sha256::digest(&body.0));
-            let payload_sha256 = crate::sealing::envelope::payload_sha256(&envelope);
-            let receipt = store(
-                c,
-                &t,
-                &caller,
-                org,
-                Some((&body.0, envelope_sha256.clone(), payload_sha256)),
-                addr.as_deref(),
-                fp.as_deref(),
-            )
-            .await?;
-            audit::record(
-                c,
-                &actor,
-                "tender.bid_submit",
-                Some(("tender", id.to_string())),
-                json!({"receipt_id": receipt["id"], "envelope_sha256": envelope_sha256,
+                let t = load(c, id, Lock::Share).await?;
+                let g = guard(c, t.subject()).await?;
+                let envelope = crate::sealing::envelope::parse(&body.0, id)
+                    .map_err(|e| AppError::bad_request("not_sealed", e.detail()))?;
+                let org = caller.org_id.ok_or_else(|| {
+                    AppError::forbidden("org_required", "this account belongs to no org")
+                })?;
+                // the clock is read after the lock
+                let now = clock::now(c).await?;
+                check_deadline(&t, now)?;
+                g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
+                if let Some(invited) = super::rounds::invited(c, &t).await?
+                    && !invited.contains(&org)
+                {
+                    return Err(AppError::forbidden(
+                        "not_invited",
+                        format!("round {} is open to the invited suppliers only", t.round),
+                    ));
+                }
+                let envelope_sha256 = hex::encode(Sha256::digest(&body.0));
+                let payload_sha256 = crate::sealing::envelope::payload_sha256(&envelope);
+                let receipt = store(
+                    c,
+                    &t,
+                    &caller,
+                    org,
+                    Some((&body.0, envelope_sha256.clone(), payload_sha256)),
+                    addr.as_deref(),
+                    fp.as_deref(),
+                )
+                .await?;
+                audit::record(
+                    c,
+                    &actor,
+                    "tender.bid_submit",
+                    Some(("tender", id.to_string())),
+                    json!({"receipt_id": receipt["id"], "envelope_sha256": envelope_sha256,
                        "submission_no": receipt["submission_no"], "size": body.0.len()}),
-            )
-            .await?;
-            let v = json!({ "receipt": receipt });
-            idempotency::finish(c, claim, StatusCode::CREATED, &v).await?;
-            Ok::<_, AppError>((StatusCode::CREATED, v))
-        })
-        .await?;
+                )
+                .await?;
+                let v = json!({ "receipt": receipt });
+                idempotency::finish(c, claim, StatusCode::CREATED, &v).await?;
+                Ok::<_, AppError>((StatusCode::CREATED, v))
+            })
+            .await;
+        match attempt {
+            Err(e) if !retried && moved_by_a_resume(&mut conn, id, &e).await? => retried = true,
+            other => break other?,
+        }
+    };
     Ok(idempotency::respond(status, value))
 }
 
@@ -255,40 +280,48 @@ pub async fn withdraw_bid(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResp
     let actor = ctx.actor();
     let (addr, fp) = (ctx.client_addr.clone(), ctx.fingerprint.clone());
     let mut conn = ctx.conn().await?;
-    let receipt = conn
-        .transaction(async |c| {
-            let t = load(c, id, Lock::Share).await?;
-            let g = guard(c, t.subject()).await?;
-            let org = caller.org_id.ok_or_else(|| {
-                AppError::forbidden("org_required", "this account belongs to no org")
-            })?;
-            let now = clock::now(c).await?;
-            check_deadline(&t, now)?;
-            g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
-            let last: Option<String> = bid_submissions::table
-                .filter(bid_submissions::tender_id.eq(id))
-                .filter(bid_submissions::round.eq(t.round))
-                .filter(bid_submissions::org_id.eq(org))
-                .order(bid_submissions::submission_no.desc())
-                .select(bid_submissions::kind)
-                .first(c)
-                .await
-                .optional()?;
-            if last.as_deref() != Some("bid") {
-                return Err(AppError::conflict("no_bid", "there is no bid to withdraw"));
-            }
-            let receipt = store(c, &t, &caller, org, None, addr.as_deref(), fp.as_deref()).await?;
-            audit::record(
-                c,
-                &actor,
-                "tender.bid_withdraw",
-                Some(("tender", id.to_string())),
-                json!({"receipt_id": receipt["id"], "submission_no": receipt["submission_no"]}),
-            )
-            .await?;
-            Ok::<_, AppError>(receipt)
-        })
-        .await?;
+    let mut retried = false;
+    let receipt = loop {
+        let attempt = conn
+            .transaction(async |c| {
+                let t = load(c, id, Lock::Share).await?;
+                let g = guard(c, t.subject()).await?;
+                let org = caller.org_id.ok_or_else(|| {
+                    AppError::forbidden("org_required", "this account belongs to no org")
+                })?;
+                let now = clock::now(c).await?;
+                check_deadline(&t, now)?;
+                g.next::<TenderMachine>(t.status()?, TenderAction::Bid, caller.role)?;
+                let last: Option<String> = bid_submissions::table
+                    .filter(bid_submissions::tender_id.eq(id))
+                    .filter(bid_submissions::round.eq(t.round))
+                    .filter(bid_submissions::org_id.eq(org))
+                    .order(bid_submissions::submission_no.desc())
+                    .select(bid_submissions::kind)
+                    .first(c)
+                    .await
+                    .optional()?;
+                if last.as_deref() != Some("bid") {
+                    return Err(AppError::conflict("no_bid", "there is no bid to withdraw"));
+                }
+                let receipt =
+                    store(c, &t, &caller, org, None, addr.as_deref(), fp.as_deref()).await?;
+                audit::record(
+                    c,
+                    &actor,
+                    "tender.bid_withdraw",
+                    Some(("tender", id.to_string())),
+                    json!({"receipt_id": receipt["id"], "submission_no": receipt["submission_no"]}),
+                )
+                .await?;
+                Ok::<_, AppError>(receipt)
+            })
+            .await;
+        match attempt {
+            Err(e) if !retried && moved_by_a_resume(&mut conn, id, &e).await? => retried = true,
+            other => break other?,
+        }
+    };
     Ok(HttpResponse::Ok().json(json!({ "receipt": receipt })))
 }
 

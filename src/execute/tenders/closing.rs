@@ -81,8 +81,13 @@ pub async fn close(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
     if t.status()? != TenderStatus::Bidding {
         return Ok(());
     }
+    // a hold lifted since the last look moves the deadline first (then a new job closes)
+    let deadline = match super::hold_shift::apply(conn, &t).await? {
+        Some(moved) => moved.bid_deadline,
+        None => t.bid_deadline,
+    };
     let now = clock::now(conn).await?;
-    if now < t.bid_deadline {
+    if now < deadline {
         // the deadline moved (clarification); the job for the new deadline does it
         return Ok(());
     }

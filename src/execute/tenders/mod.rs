@@ -8,6 +8,7 @@ pub mod closing;
 pub mod committee;
 pub mod create;
 pub mod files;
+pub mod hold_shift;
 pub mod holders;
 pub mod objections;
 pub mod opening;

@@ -1,0 +1,1 @@
+ALTER TABLE tenders DROP COLUMN holds_applied_seq;
