@@ -401,3 +401,69 @@ async fn results_and_statistics_match_figures_computed_by_hand() {
     }
     assert_eq!(lines.len(), 4);
 }
+
+#[tokio::test]
+async fn paging_under_concurrent_writers_sees_every_announcement_once() {
+    let app = TestApp::spawn().await;
+    let w = world(&app, "construction").await;
+    let (tender, _) = create_tender(&app, &w, 25).await;
+    designate_and_register(&app, &w, &tender).await;
+    publish(&app, &w, &tender).await;
+    // eight writers commit 25 public entries each (one transaction per entry) while a reader
+    // pages through the list seven at a time
+    const WRITERS: usize = 8;
+    const EACH: usize = 25;
+    let mut writers = Vec::new();
+    for wr in 0..WRITERS {
+        let url = app.db.url.clone();
+        let tender = tender.clone();
+        writers.push(tokio::spawn(async move {
+            let c = pg(&url).await;
+            for i in 0..EACH {
+                c.execute(
+                    "INSERT INTO outbox (plane, kind, topic, subject_type, subject_id, payload)
+                     VALUES ('', 'public', 'tender.clarification', 'tender', $1,
+                             jsonb_build_object('text', $2::text))",
+                    &[&tender, &format!("第{wr}号澄清之{i}")],
+                )
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    let total = 1 + WRITERS * EACH;
+    let mut after = 0;
+    let mut seen: Vec<i64> = Vec::new();
+    for _ in 0..2000 {
+        let v = get_ok(
+            &app,
+            &format!("/api/v1/public/announcements?limit=7&after={after}"),
+        )
+        .await;
+        for i in v["items"].as_array().unwrap() {
+            seen.push(i["seq"].as_i64().unwrap());
+        }
+        if let Some(s) = seen.last() {
+            after = *s;
+        }
+        if seen.len() >= total {
+            break;
+        }
+        if v["next"].is_null() {
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+    }
+    for wr in writers {
+        wr.await.unwrap();
+    }
+    assert_eq!(seen.len(), total, "every announcement once");
+    assert!(
+        seen.windows(2).all(|p| p[0] < p[1]),
+        "in order, none repeated"
+    );
+    let unique: HashSet<i64> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), total);
+    // nothing more appears afterwards
+    let v = get_ok(&app, &format!("/api/v1/public/announcements?after={after}")).await;
+    assert!(v["items"].as_array().unwrap().is_empty());
+}
