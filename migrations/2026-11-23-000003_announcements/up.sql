@@ -75,10 +75,17 @@ CREATE FUNCTION ggzy_yuan(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN v IS NULL THEN '—' ELSE v || ' 元' END
 $$;
 
--- A time as the portal shows it: Asia/Shanghai.
-CREATE FUNCTION ggzy_cst(v text) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN v IS NULL THEN '—'
-                ELSE to_char(v::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') END
+-- A time as the portal shows it: Asia/Shanghai. A value that is not a time is shown as it is, so
+-- that formatting can never make a business transaction fail.
+CREATE FUNCTION ggzy_cst(v text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF v IS NULL THEN
+        RETURN '—';
+    END IF;
+    RETURN to_char(v::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI');
+EXCEPTION WHEN others THEN
+    RETURN v;
+END
 $$;
 
 CREATE FUNCTION ggzy_announce() RETURNS trigger
