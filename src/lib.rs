@@ -2,7 +2,7 @@
 //!
 //! Four lines of business (construction bidding, government procurement, property rights, land)
 //! under a separated decide / execute / supervise model (决策、执行、监督三分离). The crate is laid
-//! out by plane: `identity`, `decide`, `execute`, `supervise` (later), `public` (later), with the
+//! out by plane: `identity`, `decide`, `execute`, `supervise`, `public`, with the
 //! shared services in `core` and the HTTP plumbing in `http`. See `docs/ARCHITECTURE.md`.
 
 pub mod app;
@@ -17,6 +17,7 @@ pub mod execute;
 pub mod http;
 pub mod identity;
 pub mod ops;
+pub mod public;
 pub mod roles;
 pub mod rules;
 pub mod sealing;

@@ -852,3 +852,26 @@ diesel::table! {
         resolution -> Nullable<Jsonb>,
     }
 }
+
+diesel::table! {
+    /// Announcements of the public portal, derived from public outbox rows by a trigger (core).
+    /// The `search` tsvector column is left out: diesel has no type for it, and it is queried in
+    /// SQL (src/public/announcements.rs).
+    announcements (outbox_id) {
+        outbox_id -> Int8,
+        region_code -> Text,
+        category -> Text,
+        kind -> Text,
+        topic -> Text,
+        subject_type -> Text,
+        subject_id -> Uuid,
+        project_code -> Text,
+        code -> Text,
+        title -> Text,
+        summary -> Text,
+        tenderer_name -> Nullable<Text>,
+        agency_name -> Nullable<Text>,
+        details -> Jsonb,
+        published_at -> Timestamptz,
+    }
+}

@@ -83,7 +83,7 @@ macro_rules! route_table {
     };
 }
 
-use crate::{decide, execute, identity, ops, supervise};
+use crate::{decide, execute, identity, ops, public, supervise};
 use Access::*;
 use Role::*;
 
@@ -92,6 +92,10 @@ route_table! {
     GET "/api/v1/health", Public, Public => ops::health::health;
     GET "/api/v1/metrics", Public, Metrics => ops::metrics::metrics;
     GET "/api/v1/openapi.json", Public, Public => ops::openapi::openapi_json;
+    // the public portal (公共服务平台): announcements, results, statistics
+    GET "/api/v1/public/announcements", Public, Public => public::announcements::list;
+    GET "/api/v1/public/results", Public, Public => public::results::list;
+    GET "/api/v1/public/stats", Public, Public => public::stats::stats;
     // identity
     POST "/api/v1/auth/register", Identity, Public => identity::handlers::register;
     POST "/api/v1/auth/login", Identity, Public => identity::handlers::login;

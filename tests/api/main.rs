@@ -10,6 +10,7 @@ mod helpers;
 mod holds;
 mod opening_audit;
 mod procurement;
+mod public;
 mod red_flags;
 mod rounds;
 mod routes;
