@@ -1,0 +1,3 @@
+REVOKE SELECT (owner_org_id, agency_org_id) ON projects FROM ggzy_public;
+DROP INDEX IF EXISTS outbox_public_subject_idx;
+DROP VIEW IF EXISTS ocds_public_entries;
