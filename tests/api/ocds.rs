@@ -309,6 +309,25 @@ async fn every_release_and_record_validates_and_each_tag_the_platform_emits_appe
         );
     }
 
+    // the validator is real: it follows the package's $ref into the release schema and checks
+    // formats, so a broken release fails
+    let page = |rs: Vec<Value>| json!({"uri": "http://127.0.0.1/x", "version": "1.1",
+        "publishedDate": "2026-11-22T00:00:00Z", "publisher": {"name": "x"}, "releases": rs});
+    assert!(VALIDATORS.0.is_valid(&page(vec![releases[0].clone()])));
+    for broken in [
+        json!({"ocid": null}),
+        json!({"date": "2026-11-22 08:00"}),
+        json!({"tag": ["opening"]}),
+        json!({"tender": {"id": "t", "value": {"amount": "1.00", "currency": "CNY"}}}),
+        json!({"tender": {"id": "t", "value": {"amount": 1.0, "currency": "RMB"}}}),
+    ] {
+        let mut r = releases[0].clone();
+        for (k, v) in broken.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        assert!(!VALIDATORS.0.is_valid(&page(vec![r])), "{broken} passed");
+    }
+
     // the tender's story, in order
     let story = of(&releases, &ocid);
     assert_eq!(
