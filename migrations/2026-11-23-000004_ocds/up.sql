@@ -18,3 +18,17 @@ CREATE INDEX outbox_public_subject_idx ON outbox (subject_id) WHERE kind = 'publ
 -- A notice names the tenderer (招标人/采购人/出让人) and its agency (招标代理机构): the release's
 -- buyer and procuring entity. Nothing else of projects is added for the public role.
 GRANT SELECT (owner_org_id, agency_org_id) ON projects TO ggzy_public;
+
+-- The buyer of a sold lot (竞得人/受让方), published with the result (GET /auctions/{id}/result):
+-- the public role has no grant on registrations (they link anonymous numbers to bidders), so it
+-- gets the name and code of the winner of a closed, sold lot alone, and nothing before the close.
+CREATE FUNCTION ggzy_auction_buyer(lot uuid, OUT name text, OUT code text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT o.name, o.code
+    FROM auctions a
+    JOIN auction_registrations r ON r.id = a.leader_registration
+    JOIN orgs o ON o.id = r.org_id
+    WHERE a.id = lot AND a.stage = 'closed' AND a.result = 'sold'
+$$;
+REVOKE EXECUTE ON FUNCTION ggzy_auction_buyer(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ggzy_auction_buyer(uuid) TO ggzy_public;

@@ -139,6 +139,10 @@ struct ProcRow {
     agency_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     agency_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    buyer_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    buyer_code: Option<String>,
 }
 
 fn org(name: Option<String>, code: Option<String>) -> Option<Org> {
@@ -159,16 +163,18 @@ pub async fn procedures(
                 coalesce(t.evaluation->>'method', '') AS evaluation, t.max_price, \
                 NULL::numeric AS increment, a.bid_id AS award_bid, \
                 p.code AS p_code, p.category, p.title AS p_title, o.name AS owner_name, \
-                o.code AS owner_code, g.name AS agency_name, g.code AS agency_code \
+                o.code AS owner_code, g.name AS agency_name, g.code AS agency_code, \
+                NULL::text AS buyer_name, NULL::text AS buyer_code \
          FROM tenders t JOIN projects p ON p.id = t.project_id \
          LEFT JOIN orgs o ON o.id = p.owner_org_id LEFT JOIN orgs g ON g.id = p.agency_org_id \
          LEFT JOIN awards a ON a.tender_id = t.id \
          WHERE t.id = ANY($1) \
          UNION ALL \
          SELECT l.id, 'auction', l.code, l.title, l.format, '', l.start_price, l.increment, NULL, \
-                p.code, p.category, p.title, o.name, o.code, g.name, g.code \
+                p.code, p.category, p.title, o.name, o.code, g.name, g.code, w.name, w.code \
          FROM auctions l JOIN projects p ON p.id = l.project_id \
          LEFT JOIN orgs o ON o.id = p.owner_org_id LEFT JOIN orgs g ON g.id = p.agency_org_id \
+         LEFT JOIN LATERAL ggzy_auction_buyer(l.id) w ON true \
          WHERE l.id = ANY($1) AND l.published",
     )
     .bind::<Array<SqlUuid>, _>(ids)
@@ -203,6 +209,7 @@ pub async fn procedures(
                     format: r.method,
                     start_price: r.max_price.unwrap_or_default(),
                     increment: r.increment.unwrap_or_default(),
+                    buyer: org(r.buyer_name, r.buyer_code),
                     project,
                 }
             };

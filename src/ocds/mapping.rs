@@ -96,6 +96,8 @@ pub enum Procedure {
         start_price: Decimal,
         /// 加价幅度.
         increment: Decimal,
+        /// The buyer (竞得人), once the lot is closed and sold.
+        buyer: Option<Org>,
         /// The project.
         project: Project,
     },
@@ -573,11 +575,15 @@ pub fn release(
                 "rationale": "无人报名，延期 (extended for lack of bidders)"}]),
             );
         }
-        ("auction.result", Procedure::Auction { id, .. }) => {
+        ("auction.result", Procedure::Auction { id, buyer, .. }) => {
             if pl["result"] == json!("sold") {
                 tender.insert("status".into(), json!("complete"));
                 let mut a = json!({"id": format!("{id}-award"), "status": "active",
                                    "date": pl["closed_at"], "title": "成交确认"});
+                if let Some(b) = buyer {
+                    parties.push(party(b, &["tenderer", "supplier"]));
+                    a["suppliers"] = json!([org_ref(b)]);
+                }
                 if let Some(v) = pl["price"].as_str().and_then(value) {
                     a["value"] = v;
                 }

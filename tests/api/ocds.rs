@@ -311,8 +311,10 @@ async fn every_release_and_record_validates_and_each_tag_the_platform_emits_appe
 
     // the validator is real: it follows the package's $ref into the release schema and checks
     // formats, so a broken release fails
-    let page = |rs: Vec<Value>| json!({"uri": "http://127.0.0.1/x", "version": "1.1",
-        "publishedDate": "2026-11-22T00:00:00Z", "publisher": {"name": "x"}, "releases": rs});
+    let page = |rs: Vec<Value>| {
+        json!({"uri": "http://127.0.0.1/x", "version": "1.1",
+        "publishedDate": "2026-11-22T00:00:00Z", "publisher": {"name": "x"}, "releases": rs})
+    };
     assert!(VALIDATORS.0.is_valid(&page(vec![releases[0].clone()])));
     for broken in [
         json!({"ocid": null}),
@@ -440,10 +442,32 @@ async fn every_release_and_record_validates_and_each_tag_the_platform_emits_appe
     );
     assert_eq!(lr[0]["tender"]["minValue"]["amount"], 1000000.0);
     assert_eq!(lr[1]["awards"][0]["value"]["amount"], 1050000.0);
+    // the buyer (竞得人) is named once the lot is sold, as the result page names it
+    let buyer_code = q[0].0.org_code.clone().unwrap();
+    assert_eq!(
+        lr[1]["awards"][0]["suppliers"][0]["id"],
+        format!("CN-SAIC-{buyer_code}")
+    );
+    assert_eq!(
+        party(lr[1], &buyer_code)["roles"],
+        json!(["tenderer", "supplier"])
+    );
+    assert!(
+        lr[0]["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["identifier"]["id"] != buyer_code)
+    );
     assert!(!lr.iter().any(|r| r.to_string().contains("reserve")));
 
     // -- records: valid, stable across calls, compiled by the merge rules
-    for o in [&ocid, &lot_ocid] {
+    let ocids: BTreeSet<&str> = releases
+        .iter()
+        .map(|r| r["ocid"].as_str().unwrap())
+        .collect();
+    assert_eq!(ocids.len(), 4);
+    for o in ocids {
         let first = record(&app, o).await;
         let second = record(&app, o).await;
         assert_eq!(
