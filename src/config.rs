@@ -210,3 +210,30 @@ fn parse_proxies(v: &str) -> anyhow::Result<Vec<IpNet>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ocid_prefix;
+
+    #[test]
+    fn ocid_prefixes_are_ocp_style_and_default_to_the_region() {
+        assert_eq!(ocid_prefix(None, "440400").unwrap(), "ocds-xxxxxx-440400");
+        assert_eq!(
+            ocid_prefix(Some("ocds-a1b2c3".into()), "440400").unwrap(),
+            "ocds-a1b2c3"
+        );
+        assert_eq!(
+            ocid_prefix(Some("ocds-a1b2c3-gd-zh".into()), "440400").unwrap(),
+            "ocds-a1b2c3-gd-zh"
+        );
+        for bad in [
+            "ocds-a1b2",
+            "ocds-a1b2c3x",
+            "ocds-a1b2c3-",
+            "ocds-a1b2c3-#1",
+            "x-a1b2c3",
+        ] {
+            assert!(ocid_prefix(Some(bad.into()), "440400").is_err(), "{bad}");
+        }
+    }
+}
