@@ -386,7 +386,8 @@ pub fn release(
                 json!([{
                     "id": format!("postponement-{}", e.seq), "date": clock::fmt(e.created_at),
                     "rationale": "开标延期 (opening postponed)",
-                    "description": pl.get("reason").cloned().unwrap_or(Value::Null),
+                    "description": format!("{}（新开标时间 {}）", pl["reason"].as_str().unwrap_or(""),
+                        pl["new_time"].as_str().unwrap_or("")),
                 }]),
             );
         }

@@ -13,7 +13,7 @@ use jsonschema::{Draft, Registry, Validator};
 use serde_json::{Value, json};
 
 use crate::auctions::{bid, clock_to, english, lot, qualified};
-use crate::helpers::{TestApp, TestUser};
+use crate::helpers::{TestApp, TestDb, TestUser, test_config};
 use crate::tendering::{
     World, advance, create_tender, create_tender_with, designate_and_register, draw_committee,
     finalize, holder_shares, platform_now, run_timers, score, sealed_bid_as, sitting_experts,
@@ -621,4 +621,43 @@ async fn a_crawler_paging_during_8_concurrent_writers_sees_every_release_exactly
         assert_eq!(mine.len(), 1 + PER_WRITER);
         assert_eq!(mine[0]["tag"], json!(["tender"]));
     }
+}
+
+#[tokio::test]
+async fn the_ocid_prefix_is_the_publishers_own() {
+    let db = TestDb::new().await;
+    let data_dir =
+        std::env::temp_dir().join(format!("ggzy-test-{}", uuid::Uuid::new_v4().simple()));
+    let mut config = test_config(&db, data_dir.clone(), true);
+    config.ocid_prefix = "ocds-a1b2c3-gz".into();
+    let app = TestApp::start_on(db, data_dir, config).await;
+    // nothing published yet: no package to send
+    let r = app.get("/api/v1/public/ocds/releases", None).await;
+    assert_eq!(r.status(), 204);
+    let w = world(&app, "construction").await;
+    let (tender, _) = create_tender(&app, &w, 30).await;
+    designate_and_register(&app, &w, &tender).await;
+    crate::tendering::publish(&app, &w, &tender).await;
+    let mut releases = Vec::new();
+    for _ in 0..200 {
+        releases = all_releases(&app, 50).await;
+        if !releases.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let ocid = format!("ocds-a1b2c3-gz-{tender}");
+    assert_eq!(releases.len(), 1);
+    assert_eq!(releases[0]["ocid"], json!(ocid));
+    assert_eq!(releases[0]["tender"]["mainProcurementCategory"], "works");
+    assert_eq!(record(&app, &ocid).await["records"][0]["ocid"], json!(ocid));
+    // the same procedure under another publisher's prefix is not ours
+    let r = app
+        .get(
+            &format!("/api/v1/public/ocds/records/{PREFIX}-{tender}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_found");
 }
