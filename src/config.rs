@@ -52,6 +52,9 @@ pub struct Config {
     pub pool_size: usize,
     /// Seconds before a statement is cancelled.
     pub statement_timeout_ms: u64,
+    /// The OCDS ocid prefix (`GGZY_OCID_PREFIX`; a real one is registered with the Open
+    /// Contracting Partnership; default `ocds-xxxxxx-<region code>`).
+    pub ocid_prefix: String,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -92,6 +95,7 @@ impl Config {
         if region_code.len() != 6 || !region_code.chars().all(|c| c.is_ascii_digit()) {
             bail!("GGZY_REGION_CODE must be a 6-digit region code, got {region_code:?}");
         }
+        let ocid_prefix = ocid_prefix(var("GGZY_OCID_PREFIX"), &region_code)?;
         Ok(Config {
             database_url,
             plane_urls,
@@ -110,6 +114,7 @@ impl Config {
                 .transpose()?
                 .unwrap_or(16),
             statement_timeout_ms: 30_000,
+            ocid_prefix,
         })
     }
 
@@ -139,6 +144,7 @@ impl Config {
             jwt_public_key_file: None,
             pool_size: 8,
             statement_timeout_ms: 30_000,
+            ocid_prefix: ocid_prefix(None, "440400")?,
         })
     }
 
@@ -177,6 +183,22 @@ fn plane_url(database_url: &Option<String>, name: &str) -> anyhow::Result<String
     }
 }
 
+/// The ocid prefix: `ocds-` and the six characters OCP assigns, optionally followed by the
+/// publisher's own `-`-separated suffix; never a `#` (OCDS identifiers).
+fn ocid_prefix(given: Option<String>, region_code: &str) -> anyhow::Result<String> {
+    let p = given.unwrap_or_else(|| format!("ocds-xxxxxx-{region_code}"));
+    let ok = p.len() >= 11
+        && p.starts_with("ocds-")
+        && p[5..11].chars().all(|c| c.is_ascii_alphanumeric())
+        && (p.len() == 11 || p[11..].starts_with('-'))
+        && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !p.ends_with('-');
+    if !ok {
+        bail!("GGZY_OCID_PREFIX must look like ocds-abc123 or ocds-abc123-440400, got {p:?}");
+    }
+    Ok(p)
+}
+
 fn parse_proxies(v: &str) -> anyhow::Result<Vec<IpNet>> {
     v.split(',')
         .map(str::trim)
@@ -187,4 +209,31 @@ fn parse_proxies(v: &str) -> anyhow::Result<Vec<IpNet>> {
                 .with_context(|| format!("GGZY_TRUSTED_PROXIES: {s:?} is not an IP or CIDR"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ocid_prefix;
+
+    #[test]
+    fn ocid_prefixes_are_ocp_style_and_default_to_the_region() {
+        assert_eq!(ocid_prefix(None, "440400").unwrap(), "ocds-xxxxxx-440400");
+        assert_eq!(
+            ocid_prefix(Some("ocds-a1b2c3".into()), "440400").unwrap(),
+            "ocds-a1b2c3"
+        );
+        assert_eq!(
+            ocid_prefix(Some("ocds-a1b2c3-gd-zh".into()), "440400").unwrap(),
+            "ocds-a1b2c3-gd-zh"
+        );
+        for bad in [
+            "ocds-a1b2",
+            "ocds-a1b2c3x",
+            "ocds-a1b2c3-",
+            "ocds-a1b2c3-#1",
+            "x-a1b2c3",
+        ] {
+            assert!(ocid_prefix(Some(bad.into()), "440400").is_err(), "{bad}");
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub mod evaluation;
 pub mod execute;
 pub mod http;
 pub mod identity;
+pub mod ocds;
 pub mod ops;
 pub mod public;
 pub mod roles;

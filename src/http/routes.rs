@@ -83,7 +83,7 @@ macro_rules! route_table {
     };
 }
 
-use crate::{decide, execute, identity, ops, public, supervise};
+use crate::{decide, execute, identity, ocds, ops, public, supervise};
 use Access::*;
 use Role::*;
 
@@ -190,6 +190,9 @@ route_table! {
     // needs no grant on either (the names of the appointed are published)
     GET "/api/v1/social-supervisors", Decide, Public => decide::social_supervisors::list;
     POST "/api/v1/social-supervisors/{id}/assignments", Decide, Roles(&[Regulator]) => decide::social_supervisors::assign;
+    // public: OCDS 1.1 (the public role reads the sequenced public log entries and what they name)
+    GET "/api/v1/public/ocds/releases", Public, Public => ocds::handlers::releases;
+    GET "/api/v1/public/ocds/records/{ocid}", Public, Public => ocds::handlers::record;
     // supervise
     PUT "/api/v1/tenders/{id}/key-holders/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::designate_holder;
     PUT "/api/v1/tenders/{id}/holder-keys/supervise", Supervise, Roles(&[Supervisor]) => supervise::key_holders::register_holder_key;

@@ -135,6 +135,8 @@ impl Modify for Security {
         crate::decide::key_holders::register_holder_key,
         crate::supervise::key_holders::designate_holder,
         crate::supervise::key_holders::register_holder_key,
+        crate::ocds::handlers::releases,
+        crate::ocds::handlers::record,
     ),
     components(schemas(crate::error::Problem, crate::error::Violation, crate::roles::Role,
                         crate::roles::Plane)),

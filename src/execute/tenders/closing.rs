@@ -192,10 +192,22 @@ pub async fn close(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
         } else {
             "tender.failed"
         },
-        subject,
+        subject.clone(),
         json!({"round": t.round, "bids": finals.len(), "reason": reason}),
     )
     .await?;
+    if let Some(reason) = reason {
+        // the failure is public (流标): the OCDS feed reports it as a tender cancellation
+        outbox::emit(
+            conn,
+            Kind::Public,
+            "tender.failed",
+            subject,
+            json!({"tender_id": id, "round": t.round, "stage": "closing", "reason": reason,
+                   "failed_at": clock::fmt(now)}),
+        )
+        .await?;
+    }
     Ok(())
 }
 

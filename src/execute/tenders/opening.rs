@@ -435,10 +435,22 @@ async fn complete(
         } else {
             "tender.opened"
         },
-        subject,
+        subject.clone(),
         json!({"round": t.round, "opened": opened, "reason": reason}),
     )
     .await?;
+    if let Some(reason) = reason {
+        // the failure is public (流标): the OCDS feed reports it as a tender cancellation
+        outbox::emit(
+            conn,
+            Kind::Public,
+            "tender.failed",
+            subject,
+            json!({"tender_id": t.id, "round": t.round, "stage": "opening", "reason": reason,
+                   "failed_at": clock::fmt(now)}),
+        )
+        .await?;
+    }
     Ok(next)
 }
 

@@ -248,7 +248,10 @@ pub async fn finalize(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppRes
                 let reason = "no compliant bid: the tender fails and may be re-tendered";
                 diesel::update(tenders::table.find(id)).set(tenders::failure_reason.eq(Some(reason))).execute(c).await?;
                 audit::record(c, &actor, "tender.evaluation_finalize", subject.clone(), json!({"ranking": ranking_json, "failed": true})).await?;
-                outbox::emit(c, Kind::Event, "tender.failed", subject, json!({"reason": reason})).await?;
+                outbox::emit(c, Kind::Event, "tender.failed", subject.clone(), json!({"reason": reason})).await?;
+                // the failure is public (流标): the OCDS feed reports it as a tender cancellation
+                outbox::emit(c, Kind::Public, "tender.failed", subject, json!({"tender_id": id, "round": t.round,
+                    "stage": "evaluation", "reason": reason, "failed_at": clock::fmt(now)})).await?;
                 return Ok::<_, AppError>(json!({"status": TenderStatus::Failed, "candidates": [], "ranking": ranking_json}));
             }
             let cal = load_calendar(c).await?;
