@@ -155,6 +155,12 @@ pub async fn append(
     } else {
         Vec::new()
     };
+    let audit_due =
+        audit.seq > 0 && (audit.moved || periodic) && audit_head_due(conn, audit).await?;
+    if rows.is_empty() && !audit_due && !periodic {
+        // events and mail only: nothing for the log
+        return Ok(0);
+    }
     let now: Now = diesel::sql_query("SELECT ggzy_now() AS now")
         .get_result(conn)
         .await?;
@@ -173,7 +179,7 @@ pub async fn append(
             (Some(r.seq), r.topic.clone(), bytes)
         })
         .collect();
-    if audit.seq > 0 && (audit.moved || periodic) && audit_head_due(conn, audit).await? {
+    if audit_due {
         let bytes = leaf_bytes(
             None,
             AUDIT_HEAD_TOPIC,
@@ -333,7 +339,7 @@ fn sign(
 ) -> diesel::QueryResult<(String, String)> {
     let signed = key
         .sign(head_object(size, root, ts))
-        .map_err(|e| corrupt(&format!("signing a tree head: {e}")))?;
+        .map_err(|e| corrupt(format!("signing a tree head: {e}")))?;
     let field = |n: &str| signed[n].as_str().unwrap_or_default().to_string();
     Ok((field("signature"), field("public_key")))
 }
