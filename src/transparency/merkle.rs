@@ -355,4 +355,30 @@ mod tests {
             assert!(consistency_proof(n + 1, &leaves).is_none());
         }
     }
+
+    #[test]
+    fn proofs_over_100k_leaves_verify() {
+        // the documented cost: proofs hash about n nodes; this must stay well within a request
+        let n = 100_000usize;
+        let leaves: Vec<Hash> = (0..n as u32).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let started = std::time::Instant::now();
+        let r = root(&leaves);
+        let p = inclusion_proof(12_345, &leaves).unwrap();
+        let c = consistency_proof(77_777, &leaves).unwrap();
+        let elapsed = started.elapsed();
+        assert!(verify_inclusion(12_345, n as u64, &leaves[12_345], &p, &r));
+        assert!(verify_consistency(
+            77_777,
+            n as u64,
+            &root(&leaves[..77_777]),
+            &r,
+            &c
+        ));
+        let mut f = Frontier::default();
+        for l in &leaves {
+            f.push(*l);
+        }
+        assert_eq!(f.root(), r);
+        eprintln!("root + two proofs over {n} leaves: {elapsed:?}");
+    }
 }
