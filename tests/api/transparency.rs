@@ -146,10 +146,11 @@ async fn clarify(app: &TestApp, w: &World, tender: &str, text: &str) {
 }
 
 /// Runs the real command (asynchronously: the server lives on this test's runtime).
-async fn log_verify(app: &TestApp, state: &std::path::Path) -> (bool, String) {
+async fn log_verify(app: &TestApp, state: &std::path::Path, extra: &[&str]) -> (bool, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ggzy"))
         .args(["log", "verify", "--url", &app.base, "--state"])
         .arg(state)
+        .args(extra)
         // no database: the command must not need one
         .env_remove("DATABASE_URL")
         .env_remove("GGZY_DB_URL_SEQUENCER")
@@ -348,9 +349,21 @@ async fn log_verify_accepts_the_honest_log_and_rejects_a_rewritten_entry() {
         );
     }
 
+    // a head checked against another platform key is refused, and no state is saved
+    let stranger = B64.encode(
+        ed25519_dalek::SigningKey::from_bytes(&[9u8; 32])
+            .verifying_key()
+            .as_bytes(),
+    );
+    let other = app.data_dir.join("other-key.json");
+    let (ok, out) = log_verify(&app, &other, &["--public-key", &stranger]).await;
+    assert!(!ok, "{out}");
+    assert!(out.contains("trusted platform key"), "{out}");
+    assert!(!other.exists());
+
     // the real command accepts the honest log and saves the head
     let state = app.data_dir.join("log-head.json");
-    let (ok, out) = log_verify(&app, &state).await;
+    let (ok, out) = log_verify(&app, &state, &[]).await;
     assert!(ok, "{out}");
     assert!(out.contains(&format!("log OK: {size} entries")), "{out}");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
@@ -384,7 +397,7 @@ async fn log_verify_accepts_the_honest_log_and_rejects_a_rewritten_entry() {
         &hex32(&head2["root_hash"]),
         &path
     ));
-    let (ok, out) = log_verify(&app, &state).await;
+    let (ok, out) = log_verify(&app, &state, &[]).await;
     assert!(ok, "{out}");
     assert!(
         out.contains(&format!("consistent with the saved head of {size} entries")),
@@ -410,7 +423,7 @@ async fn log_verify_accepts_the_honest_log_and_rejects_a_rewritten_entry() {
     let head3 = settled_head(&app).await;
     let size3 = head3["size"].as_u64().unwrap();
     assert!(size3 > size2);
-    let (ok, out) = log_verify(&app, &state).await;
+    let (ok, out) = log_verify(&app, &state, &[]).await;
     assert!(!ok, "a rewritten log must be rejected: {out}");
     assert!(out.contains("INCONSISTENT"), "{out}");
     // the saved head is kept, so a second run still refuses
@@ -418,7 +431,7 @@ async fn log_verify_accepts_the_honest_log_and_rejects_a_rewritten_entry() {
     assert_eq!(kept["size"].as_u64(), Some(size2));
     // a verifier without history also sees that the entries no longer make the signed root
     let fresh = app.data_dir.join("fresh-head.json");
-    let (ok, out) = log_verify(&app, &fresh).await;
+    let (ok, out) = log_verify(&app, &fresh, &[]).await;
     assert!(!ok, "{out}");
     assert!(out.contains("do not hash to the signed root"), "{out}");
     // and the rewritten leaf's inclusion proof no longer verifies
