@@ -23,5 +23,6 @@ pub mod roles;
 pub mod rules;
 pub mod sealing;
 pub mod supervise;
+pub mod transparency;
 
 pub use error::{AppError, AppResult};

@@ -1,5 +1,5 @@
-//! The `ggzy` command: serve, migrate, db setup, admin, audit verify, opening audit, auction
-//! replay, demo, routes.
+//! The `ggzy` command: serve, migrate, db setup, admin, audit verify, log verify, opening audit,
+//! auction replay, demo, routes.
 
 use std::io::Read;
 
@@ -64,6 +64,11 @@ enum Cmd {
         #[command(subcommand)]
         command: DemoCmd,
     },
+    /// The transparency log.
+    Log {
+        #[command(subcommand)]
+        command: LogCmd,
+    },
     /// Print the route table (method, path, plane, roles) — for proxies routing planes.
     Routes,
     /// Print the state machines (state, action → next state, roles) as Markdown tables.
@@ -111,6 +116,13 @@ enum AdminCmd {
 enum AuditCmd {
     /// Verify the audit hash chain; names the first bad entry.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum LogCmd {
+    /// Check a running server's log over HTTP (no database): the head's signature, the entries
+    /// against the signed root, and with --state the consistency with the last verified head.
+    Verify(ggzy::transparency::verify::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -168,6 +180,21 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // needs no database nor configuration: it only talks to a server
+    if let Cmd::Log {
+        command: LogCmd::Verify(args),
+    } = &cli.command
+    {
+        let v = ggzy::transparency::verify::run(args).await?;
+        match v.consistent_from {
+            Some(from) => println!(
+                "log OK: {} entries, root {}, consistent with the saved head of {from} entries",
+                v.size, v.root_hash
+            ),
+            None => println!("log OK: {} entries, root {}", v.size, v.root_hash),
+        }
+        return Ok(());
+    }
     let config = Config::from_env()?;
     match cli.command {
         Cmd::Serve { plane, workers } => {
@@ -352,6 +379,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await?;
             ggzy::demo::load(&state).await?;
         }
+        // answered before the configuration is read
+        Cmd::Log { .. } => {}
         Cmd::Routes => {
             for r in ggzy::http::routes::ROUTES {
                 println!(

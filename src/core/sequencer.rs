@@ -1,7 +1,8 @@
 //! The sequencer (DESIGN.md §8): one per cluster, elected with an advisory lock. It takes rows
 //! committed to the insert-only `audit_entries` and `outbox` tables, numbers them in the order
 //! they became visible, extends the audit hash chain, and publishes events with `NOTIFY` after
-//! its own commit — so business transactions never serialise on a global counter.
+//! its own commit — so business transactions never serialise on a global counter. In the same
+//! transaction it appends the public rows to the transparency log (`crate::transparency`).
 //!
 //! How it finds new rows without scanning everything: each row stores the id of the transaction
 //! that wrote it (`txid`). A pass runs in one REPEATABLE READ snapshot whose `xmin` bounds every
@@ -164,6 +165,8 @@ pub struct PassResult {
     pub audit_head: i64,
     /// The last outbox sequence number after the pass.
     pub outbox_head: i64,
+    /// Leaves appended to the transparency log.
+    pub log: usize,
     /// Whether a batch limit left rows for another pass.
     pub more: bool,
 }
@@ -262,6 +265,19 @@ pub async fn pass(conn: &mut AsyncPgConnection) -> diesel::QueryResult<PassResul
             }
             out.outbox = rows.len();
             out.outbox_head = oseq;
+
+            // -- the transparency log: the public rows just numbered, and the audit head
+            out.log = crate::transparency::log::append(
+                conn,
+                max.seq + 1,
+                oseq,
+                crate::transparency::log::AuditHead {
+                    seq,
+                    hash: &prev,
+                    moved: !entries.is_empty(),
+                },
+            )
+            .await?;
 
             out.more = entries.len() as i64 == BATCH || rows.len() as i64 == BATCH;
             if !out.more {

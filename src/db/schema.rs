@@ -875,3 +875,28 @@ diesel::table! {
         published_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    /// Leaves of the transparency log (sequencer; read by the public plane).
+    transparency_leaves (idx) {
+        idx -> Int8,
+        outbox_seq -> Nullable<Int8>,
+        topic -> Text,
+        leaf -> Bytea,
+        leaf_hash -> Bytea,
+        appended_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Tree heads of the transparency log, signed with the platform key (sequencer).
+    transparency_heads (size) {
+        size -> Int8,
+        root_hash -> Bytea,
+        ts -> Timestamptz,
+        frontier -> Bytea,
+        signature -> Nullable<Text>,
+        public_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}

@@ -83,7 +83,7 @@ macro_rules! route_table {
     };
 }
 
-use crate::{decide, execute, identity, ocds, ops, public, supervise};
+use crate::{decide, execute, identity, ocds, ops, public, supervise, transparency};
 use Access::*;
 use Role::*;
 
@@ -127,6 +127,11 @@ route_table! {
     DELETE "/api/v1/tenders/{id}/bids/mine", Execute, Roles(&[Bidder]) => execute::tenders::bids::withdraw_bid;
     GET "/api/v1/receipts/{id}", Public, Public => execute::tenders::bids::get_receipt;
     GET "/api/v1/keys/platform", Public, Public => execute::tenders::bids::platform_key;
+    // the transparency log (written by the sequencer, read by the public role)
+    GET "/api/v1/log/head", Public, Public => transparency::handlers::head;
+    GET "/api/v1/log/entries", Public, Public => transparency::handlers::entries;
+    GET "/api/v1/log/proof", Public, Public => transparency::handlers::proof;
+    GET "/api/v1/log/consistency", Public, Public => transparency::handlers::consistency;
     GET "/api/v1/tenders/{id}/closing-manifest", Public, Public => execute::tenders::closing::get_manifest;
     GET "/api/v1/tenders/{id}/opening/share-bundles", Execute,
         Roles(&[Regulator, CenterStaff, Supervisor]) => execute::tenders::opening::share_bundles;

@@ -22,5 +22,6 @@ mod sequencer;
 mod social_supervisors;
 mod tender_rules;
 mod tendering;
+mod transparency;
 mod venues_complaints;
 mod warnings_floor;

@@ -1,0 +1,2 @@
+DROP TABLE transparency_heads;
+DROP TABLE transparency_leaves;

@@ -1,0 +1,349 @@
+//! Appending to the transparency log, inside the sequencer's pass transaction: each newly
+//! numbered outbox row of kind `public` becomes a leaf, the audit chain's head becomes an
+//! `audit.head` leaf now and then, and a new tree head is stored — signed with the platform key
+//! when this process holds it (docs/TRANSPARENCY.md).
+
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Bytea, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::{Map, Value, json};
+
+use crate::core::{clock, signing};
+use crate::transparency::merkle::{self, Frontier, Hash};
+
+/// The topic of the sequencer's own leaves recording the audit chain's head.
+pub const AUDIT_HEAD_TOPIC: &str = "audit.head";
+
+/// Seconds between two `audit.head` leaves at least (`GGZY_LOG_AUDIT_HEAD_SECS`, default 300);
+/// the first one is logged as soon as the chain has an entry.
+pub static AUDIT_HEAD_EVERY: LazyLock<i64> = LazyLock::new(|| {
+    std::env::var("GGZY_LOG_AUDIT_HEAD_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|v: &i64| *v >= 0)
+        .unwrap_or(300)
+});
+
+/// Unix milliseconds of this process's last housekeeping look (see [`append`]).
+static LAST_TICK_MS: AtomicI64 = AtomicI64::new(0);
+
+/// True at most once a second.
+fn tick() -> bool {
+    let now_ms = Utc::now().timestamp_millis();
+    if now_ms - AtomicI64::load(&LAST_TICK_MS, Ordering::Relaxed) < 1000 {
+        return false;
+    }
+    LAST_TICK_MS.store(now_ms, Ordering::Relaxed);
+    true
+}
+
+/// The bytes of a leaf: the JCS (RFC 8785) form of
+/// `{seq, topic, subject_type, subject_id, created_at, payload}` — `seq` is the outbox sequence
+/// number, or null for the sequencer's own `audit.head` leaves.
+pub fn leaf_bytes(
+    seq: Option<i64>,
+    topic: &str,
+    subject_type: Option<&str>,
+    subject_id: Option<&str>,
+    created_at: DateTime<Utc>,
+    payload: &Value,
+) -> Vec<u8> {
+    let v = json!({
+        "seq": seq,
+        "topic": topic,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "created_at": clock::fmt(created_at),
+        "payload": payload,
+    });
+    // serialising a serde_json::Value cannot fail
+    serde_jcs::to_vec(&v).unwrap_or_default()
+}
+
+/// The object a tree head signature covers (also the head without `signature`/`public_key`).
+pub fn head_object(size: u64, root: &Hash, timestamp: DateTime<Utc>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("size".into(), json!(size));
+    m.insert("root_hash".into(), json!(hex::encode(root)));
+    m.insert("timestamp".into(), json!(clock::fmt(timestamp)));
+    m
+}
+
+#[derive(QueryableByName)]
+struct PublicRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Text)]
+    topic: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    subject_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    subject_id: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Jsonb)]
+    payload: Value,
+}
+
+#[derive(QueryableByName)]
+struct HeadRow {
+    #[diesel(sql_type = BigInt)]
+    size: i64,
+    #[diesel(sql_type = Bytea)]
+    frontier: Vec<u8>,
+    #[diesel(sql_type = Nullable<Text>)]
+    signature: Option<String>,
+    #[diesel(sql_type = Bytea)]
+    root_hash: Vec<u8>,
+    #[diesel(sql_type = Timestamptz)]
+    ts: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct AuditDue {
+    #[diesel(sql_type = BigInt)]
+    logged: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    due: bool,
+}
+
+#[derive(QueryableByName)]
+struct Now {
+    #[diesel(sql_type = Timestamptz)]
+    now: DateTime<Utc>,
+}
+
+/// What the sequencer hands over after numbering a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditHead<'a> {
+    /// The chain's last sequence number (0 when empty).
+    pub seq: i64,
+    /// Its hash.
+    pub hash: &'a [u8],
+    /// Whether this pass chained new entries.
+    pub moved: bool,
+}
+
+/// Appends the public rows among the outbox rows numbered `[first_seq, last_seq]` and, when due,
+/// the audit chain's head; stores the new tree head. Returns the number of leaves appended.
+pub async fn append(
+    conn: &mut AsyncPgConnection,
+    first_seq: i64,
+    last_seq: i64,
+    audit: AuditHead<'_>,
+) -> diesel::QueryResult<usize> {
+    // housekeeping (a due audit head, the first head, signing) at most once a second when
+    // nothing new arrived: passes run every 40 ms
+    let periodic = tick();
+    if first_seq > last_seq && !audit.moved && !periodic {
+        return Ok(0);
+    }
+    let rows: Vec<PublicRow> = if first_seq <= last_seq {
+        diesel::sql_query(
+            "SELECT s.seq, o.topic, o.subject_type, o.subject_id, o.created_at, o.payload \
+             FROM outbox_seq s JOIN outbox o ON o.id = s.outbox_id \
+             WHERE s.seq BETWEEN $1 AND $2 AND o.kind = 'public' ORDER BY s.seq",
+        )
+        .bind::<BigInt, _>(first_seq)
+        .bind::<BigInt, _>(last_seq)
+        .load(conn)
+        .await?
+    } else {
+        Vec::new()
+    };
+    let audit_due =
+        audit.seq > 0 && (audit.moved || periodic) && audit_head_due(conn, audit).await?;
+    if rows.is_empty() && !audit_due && !periodic {
+        // events and mail only: nothing for the log
+        return Ok(0);
+    }
+    let now: Now = diesel::sql_query("SELECT ggzy_now() AS now")
+        .get_result(conn)
+        .await?;
+
+    let mut leaves: Vec<(Option<i64>, String, Vec<u8>)> = rows
+        .iter()
+        .map(|r| {
+            let bytes = leaf_bytes(
+                Some(r.seq),
+                &r.topic,
+                r.subject_type.as_deref(),
+                r.subject_id.as_deref(),
+                r.created_at,
+                &r.payload,
+            );
+            (Some(r.seq), r.topic.clone(), bytes)
+        })
+        .collect();
+    if audit_due {
+        let bytes = leaf_bytes(
+            None,
+            AUDIT_HEAD_TOPIC,
+            Some("audit_chain"),
+            Some(&audit.seq.to_string()),
+            now.now,
+            &json!({"seq": audit.seq, "hash": hex::encode(audit.hash)}),
+        );
+        leaves.push((None, AUDIT_HEAD_TOPIC.into(), bytes));
+    }
+
+    let head: Option<HeadRow> = diesel::sql_query(
+        "SELECT size, frontier, signature, root_hash, ts FROM transparency_heads \
+         ORDER BY size DESC LIMIT 1",
+    )
+    .get_result(conn)
+    .await
+    .map(Some)
+    .or_else(|e| match e {
+        diesel::result::Error::NotFound => Ok(None),
+        e => Err(e),
+    })?;
+    let key = signing::platform().ok();
+
+    if leaves.is_empty() {
+        if !periodic {
+            return Ok(0);
+        }
+        match (&head, &key) {
+            // the first head of an empty log, so that clients can start from size 0
+            (None, Some(_)) => {
+                store_head(conn, &Frontier::default(), now.now, key.as_deref()).await?
+            }
+            // a head stored by a sequencer without the key: sign it now
+            (Some(h), Some(k)) if h.signature.is_none() => {
+                let root: Hash = h.root_hash.as_slice().try_into().map_err(corrupt)?;
+                sign_stored(conn, h.size, &root, h.ts, k).await?
+            }
+            _ => {}
+        }
+        return Ok(0);
+    }
+
+    let mut frontier = match &head {
+        Some(h) => Frontier::from_bytes(h.size as u64, &h.frontier)
+            .ok_or_else(|| corrupt("a stored frontier does not match its size"))?,
+        None => Frontier::default(),
+    };
+    let (mut idxs, mut seqs, mut topics, mut bytes, mut hashes) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for (seq, topic, leaf) in leaves {
+        let h = merkle::leaf_hash(&leaf);
+        idxs.push(frontier.size as i64);
+        frontier.push(h);
+        seqs.push(seq);
+        topics.push(topic);
+        bytes.push(leaf);
+        hashes.push(h.to_vec());
+    }
+    diesel::sql_query(
+        "INSERT INTO transparency_leaves (idx, outbox_seq, topic, leaf, leaf_hash) \
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bytea[], $5::bytea[])",
+    )
+    .bind::<Array<BigInt>, _>(&idxs)
+    .bind::<Array<Nullable<BigInt>>, _>(&seqs)
+    .bind::<Array<Text>, _>(&topics)
+    .bind::<Array<Bytea>, _>(&bytes)
+    .bind::<Array<Bytea>, _>(&hashes)
+    .execute(conn)
+    .await?;
+    store_head(conn, &frontier, now.now, key.as_deref()).await?;
+    Ok(idxs.len())
+}
+
+/// Whether an `audit.head` leaf is due: the chain moved past the last logged head and the last
+/// one is old enough (or there is none).
+async fn audit_head_due(
+    conn: &mut AsyncPgConnection,
+    audit: AuditHead<'_>,
+) -> diesel::QueryResult<bool> {
+    let d: AuditDue = diesel::sql_query(
+        "SELECT coalesce((SELECT (l.leaf_seq)::bigint FROM ( \
+                    SELECT convert_from(leaf, 'UTF8')::jsonb -> 'payload' ->> 'seq' AS leaf_seq \
+                    FROM transparency_leaves WHERE topic = 'audit.head' \
+                    ORDER BY idx DESC LIMIT 1) l), 0) AS logged, \
+                coalesce((SELECT appended_at <= clock_timestamp() - make_interval(secs => $1) \
+                    FROM transparency_leaves WHERE topic = 'audit.head' \
+                    ORDER BY idx DESC LIMIT 1), true) AS due",
+    )
+    .bind::<diesel::sql_types::Double, _>(*AUDIT_HEAD_EVERY as f64)
+    .get_result(conn)
+    .await?;
+    Ok(d.due && audit.seq > d.logged)
+}
+
+async fn store_head(
+    conn: &mut AsyncPgConnection,
+    frontier: &Frontier,
+    ts: DateTime<Utc>,
+    key: Option<&signing::PlatformKey>,
+) -> diesel::QueryResult<()> {
+    let root = frontier.root();
+    let (signature, public_key) = match key {
+        Some(k) => {
+            let signed = sign(k, frontier.size, &root, ts)?;
+            (Some(signed.0), Some(signed.1))
+        }
+        None => {
+            tracing::warn!(
+                size = frontier.size,
+                "no platform key in this sequencer: the tree head stays unsigned until one signs it"
+            );
+            (None, None)
+        }
+    };
+    diesel::sql_query(
+        "INSERT INTO transparency_heads (size, root_hash, ts, frontier, signature, public_key) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind::<BigInt, _>(frontier.size as i64)
+    .bind::<Bytea, _>(root.to_vec())
+    .bind::<Timestamptz, _>(ts)
+    .bind::<Bytea, _>(frontier.to_bytes())
+    .bind::<Nullable<Text>, _>(signature)
+    .bind::<Nullable<Text>, _>(public_key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn sign_stored(
+    conn: &mut AsyncPgConnection,
+    size: i64,
+    root: &Hash,
+    ts: DateTime<Utc>,
+    key: &signing::PlatformKey,
+) -> diesel::QueryResult<()> {
+    let (signature, public_key) = sign(key, size as u64, root, ts)?;
+    diesel::sql_query(
+        "UPDATE transparency_heads SET signature = $2, public_key = $3 \
+         WHERE size = $1 AND signature IS NULL",
+    )
+    .bind::<BigInt, _>(size)
+    .bind::<Text, _>(signature)
+    .bind::<Text, _>(public_key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// (signature, public key), both base64.
+fn sign(
+    key: &signing::PlatformKey,
+    size: u64,
+    root: &Hash,
+    ts: DateTime<Utc>,
+) -> diesel::QueryResult<(String, String)> {
+    let signed = key
+        .sign(head_object(size, root, ts))
+        .map_err(|e| corrupt(format!("signing a tree head: {e}")))?;
+    let field = |n: &str| signed[n].as_str().unwrap_or_default().to_string();
+    Ok((field("signature"), field("public_key")))
+}
+
+fn corrupt(msg: impl std::fmt::Display) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(msg.to_string().into())
+}

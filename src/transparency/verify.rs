@@ -1,0 +1,223 @@
+//! `ggzy log verify`: checks a running server's transparency log over HTTP only — no database.
+//! It verifies the head's signature, that the entries hash to the signed root, and, given the
+//! head saved by an earlier run, that the new tree extends the old one (consistency proof); then
+//! saves the new head. Any failure is an error naming what is wrong.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::Value;
+
+use crate::core::signing;
+use crate::transparency::merkle::{self, Hash};
+
+/// What `ggzy log verify` is given.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyArgs {
+    /// The server, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    pub url: String,
+    /// A file keeping the last verified head between runs (read if present, then rewritten).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// The platform public key (base64) to trust; default: the key in the state file, else the
+    /// one the server publishes at /keys/platform.
+    #[arg(long)]
+    pub public_key: Option<String>,
+}
+
+/// What a successful run checked.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The verified head's size.
+    pub size: u64,
+    /// Its root, hex.
+    pub root_hash: String,
+    /// The size of the earlier head proved consistent with it, if a state was given.
+    pub consistent_from: Option<u64>,
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        let url = format!("{}/api/v1{path}", self.base);
+        let r = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .with_context(|| format!("fetching {url}"))?;
+        let status = r.status();
+        let body: Value = r.json().await.with_context(|| format!("reading {url}"))?;
+        if !status.is_success() {
+            bail!("{url} answered {status}: {body}");
+        }
+        Ok(body)
+    }
+}
+
+fn hash_of(v: &Value, what: &str) -> anyhow::Result<Hash> {
+    let s = v.as_str().with_context(|| format!("{what} is missing"))?;
+    hex::decode(s)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .with_context(|| format!("{what} is not a hex SHA-256"))
+}
+
+fn size_of(v: &Value, what: &str) -> anyhow::Result<u64> {
+    v.as_u64()
+        .with_context(|| format!("{what} is not a non-negative integer"))
+}
+
+fn path_of(v: &Value, what: &str) -> anyhow::Result<Vec<Hash>> {
+    v.as_array()
+        .with_context(|| format!("{what} is missing"))?
+        .iter()
+        .map(|h| hash_of(h, what))
+        .collect()
+}
+
+fn load_state(path: &Path) -> anyhow::Result<Option<Value>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(serde_json::from_str(&text).with_context(|| {
+        format!("{} is not a saved tree head", path.display())
+    })?))
+}
+
+/// Runs the checks; returns what was verified, or an error naming the first failure.
+pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
+    let client = Client {
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()?,
+        base: args.url.trim_end_matches('/').to_string(),
+    };
+    let saved = match &args.state {
+        Some(p) => load_state(p)?,
+        None => None,
+    };
+
+    // 1. the head and its signature, by the key we trust
+    let head = client.get("/log/head").await?;
+    signing::verify(&head).context("the tree head's signature does not verify")?;
+    let trusted = match (&args.public_key, &saved) {
+        (Some(k), _) => k.clone(),
+        (None, Some(s)) => s["public_key"]
+            .as_str()
+            .context("the saved head has no public_key")?
+            .to_string(),
+        (None, None) => client.get("/keys/platform").await?["public_key"]
+            .as_str()
+            .context("/keys/platform has no public_key")?
+            .to_string(),
+    };
+    if B64.decode(&trusted).ok().map(|k| k.len()) != Some(32) {
+        bail!("the trusted public key is not base64 of 32 bytes");
+    }
+    if head["public_key"].as_str() != Some(trusted.as_str()) {
+        bail!(
+            "the tree head is signed by {} but the trusted platform key is {trusted}",
+            head["public_key"]
+        );
+    }
+    let size = size_of(&head["size"], "the head's size")?;
+    let root = hash_of(&head["root_hash"], "the head's root_hash")?;
+
+    // 2. the new tree extends the one saved earlier
+    let mut consistent_from = None;
+    if let Some(old) = &saved {
+        let old_size = size_of(&old["size"], "the saved head's size")?;
+        let old_root = hash_of(&old["root_hash"], "the saved head's root_hash")?;
+        if size < old_size {
+            bail!("the log shrank: the saved head had {old_size} entries, the server's has {size}");
+        }
+        let proof = if old_size == size || old_size == 0 {
+            Vec::new()
+        } else {
+            let p = client
+                .get(&format!("/log/consistency?first={old_size}&second={size}"))
+                .await?;
+            path_of(&p["consistency_path"], "consistency_path")?
+        };
+        if !merkle::verify_consistency(old_size, size, &old_root, &root, &proof) {
+            bail!(
+                "INCONSISTENT log: the consistency proof from the saved head (size {old_size}, \
+                 root {}) to the server's head (size {size}, root {}) does not verify — an entry \
+                 of the log was changed or removed after it was signed",
+                hex::encode(old_root),
+                hex::encode(root)
+            );
+        }
+        consistent_from = Some(old_size);
+    }
+
+    // 3. every entry hashes to its leaf hash, and all of them to the signed root
+    let mut leaves: Vec<Hash> = Vec::with_capacity(size as usize);
+    while (leaves.len() as u64) < size {
+        let page = client
+            .get(&format!("/log/entries?start={}&end={size}", leaves.len()))
+            .await?;
+        let items = page["items"].as_array().context("entries without items")?;
+        if items.is_empty() {
+            bail!("the server returned no entries from index {}", leaves.len());
+        }
+        for item in items {
+            let index = size_of(&item["index"], "an entry's index")?;
+            if index != leaves.len() as u64 {
+                bail!("expected entry {} but got {index}", leaves.len());
+            }
+            let bytes = B64
+                .decode(item["leaf"].as_str().unwrap_or_default())
+                .with_context(|| format!("entry {index}: leaf is not base64"))?;
+            let h = merkle::leaf_hash(&bytes);
+            if h != hash_of(&item["leaf_hash"], "leaf_hash")? {
+                bail!("entry {index}: its leaf_hash is not SHA-256(0x00 ‖ leaf)");
+            }
+            let decoded: Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("entry {index}: the leaf is not JSON"))?;
+            if decoded != item["entry"] {
+                bail!("entry {index}: the decoded entry differs from the leaf bytes");
+            }
+            leaves.push(h);
+        }
+    }
+    if merkle::root(&leaves) != root {
+        bail!(
+            "the {size} entries do not hash to the signed root {} — the entries served differ \
+             from the ones signed",
+            hex::encode(root)
+        );
+    }
+
+    // 4. spot check: the server's inclusion proof of the newest leaf
+    if size > 0 {
+        let last = size - 1;
+        let p = client
+            .get(&format!("/log/proof?index={last}&size={size}"))
+            .await?;
+        let path = path_of(&p["inclusion_path"], "inclusion_path")?;
+        if !merkle::verify_inclusion(last, size, &leaves[last as usize], &path, &root) {
+            bail!("the inclusion proof of entry {last} does not verify");
+        }
+    }
+
+    if let Some(p) = &args.state {
+        let text = serde_json::to_string_pretty(&head)?;
+        std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(Verified {
+        size,
+        root_hash: hex::encode(root),
+        consistent_from,
+    })
+}
