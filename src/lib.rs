@@ -16,6 +16,7 @@ pub mod evaluation;
 pub mod execute;
 pub mod http;
 pub mod identity;
+pub mod notify;
 pub mod ops;
 pub mod roles;
 pub mod rules;

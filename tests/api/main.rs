@@ -8,6 +8,7 @@ mod audit;
 mod grants;
 mod helpers;
 mod holds;
+mod mail;
 mod opening_audit;
 mod procurement;
 mod red_flags;

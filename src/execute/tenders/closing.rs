@@ -191,6 +191,9 @@ pub async fn close(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
         json!({"round": t.round, "bids": finals.len(), "reason": reason}),
     )
     .await?;
+    if enough {
+        crate::notify::triggers::opening_due(conn, id, finals.len()).await?;
+    }
     Ok(())
 }
 

@@ -439,6 +439,7 @@ async fn complete(
         json!({"round": t.round, "opened": opened, "reason": reason}),
     )
     .await?;
+    crate::notify::triggers::opening_record(conn, t.id, opened, reason.as_deref()).await?;
     Ok(next)
 }
 
@@ -598,6 +599,7 @@ pub async fn postpone(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResu
             json!({"old_time": clock::fmt(t.opening_at), "new_time": clock::fmt(cmd.new_time), "reason": cmd.reason.trim()})).await?;
         outbox::emit(c, Kind::Public, "tender.opening_postponed", subject,
             json!({"tender_id": id, "new_time": clock::fmt(cmd.new_time), "reason": cmd.reason.trim()})).await?;
+        crate::notify::triggers::opening_postponed(c, id, cmd.reason.trim()).await?;
         Ok::<_, AppError>(())
     })
     .await?;

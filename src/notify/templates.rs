@@ -1,0 +1,198 @@
+//! The mails' zh-CN texts. Plain Rust formatting: each template is a function whose arguments
+//! are exactly what the text needs, so a missing value is a compile error, not an empty blank.
+//! Subjects start with a bracketed kind (【投标回执】…) so that mail filters can sort them.
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+/// A rendered mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+}
+
+const FOOTER: &str = "\n\n——\n本邮件由公共资源交易平台自动发送，请勿直接回复。\n以平台公布的信息为准。";
+
+/// Beijing time (UTC+8), as every zh-CN text shows times.
+pub fn beijing(t: DateTime<Utc>) -> String {
+    let tz = FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+    format!("{}（北京时间）", t.with_timezone(&tz).format("%Y年%m月%d日 %H:%M"))
+}
+
+/// A line of business in Chinese.
+pub fn category_zh(category: &str) -> &'static str {
+    match category {
+        "construction" => "工程建设",
+        "procurement" => "政府采购",
+        "property" => "产权交易",
+        "land" => "土地使用权出让",
+        _ => "其他",
+    }
+}
+
+fn mail(subject: String, body: String) -> Mail {
+    Mail {
+        subject,
+        body: format!("{body}{FOOTER}"),
+    }
+}
+
+/// A tender's identification as the texts quote it.
+#[derive(Debug, Clone)]
+pub struct TenderRef<'a> {
+    /// The tender code (项目编号).
+    pub code: &'a str,
+    /// The title.
+    pub title: &'a str,
+}
+
+/// To subscribers: a new notice in their line of business (招标公告).
+pub fn tender_published(
+    t: &TenderRef,
+    category: &str,
+    bid_deadline: DateTime<Utc>,
+    opening_at: DateTime<Utc>,
+) -> Mail {
+    mail(
+        format!("【招标公告】{}（{}）", t.title, t.code),
+        format!(
+            "您订阅的{}类交易有新公告发布。\n\n项目名称：{}\n项目编号：{}\n投标截止时间：{}\n开标时间：{}\n\n请登录平台查看公告全文并获取招标文件。",
+            category_zh(category),
+            t.title,
+            t.code,
+            beijing(bid_deadline),
+            beijing(opening_at)
+        ),
+    )
+}
+
+/// To registered bidders: a clarification or amendment (澄清或者修改).
+pub fn clarification(t: &TenderRef, text: &str, bid_deadline: DateTime<Utc>, moved: bool) -> Mail {
+    let deadline = if moved {
+        format!("投标截止时间已变更为：{}", beijing(bid_deadline))
+    } else {
+        format!("投标截止时间不变：{}", beijing(bid_deadline))
+    };
+    mail(
+        format!("【澄清/修改】{}（{}）", t.title, t.code),
+        format!(
+            "您已获取招标文件的项目发布了澄清或者修改。\n\n项目名称：{}\n项目编号：{}\n{}\n\n澄清内容：\n{}",
+            t.title, t.code, deadline, text
+        ),
+    )
+}
+
+/// To registered bidders and the key holders: the opening moved (开标时间变更).
+pub fn opening_postponed(t: &TenderRef, new_time: DateTime<Utc>, reason: &str) -> Mail {
+    mail(
+        format!("【开标时间变更】{}（{}）", t.title, t.code),
+        format!(
+            "项目开标时间已变更。\n\n项目名称：{}\n项目编号：{}\n新的开标时间：{}\n变更原因：{}",
+            t.title,
+            t.code,
+            beijing(new_time),
+            reason
+        ),
+    )
+}
+
+/// To the bidder: the receipt of a submission or a withdrawal (投标回执 / 撤回回执).
+pub fn bid_receipt(
+    t: &TenderRef,
+    withdrawal: bool,
+    receipt_id: &str,
+    submission_no: i64,
+    at: DateTime<Utc>,
+) -> Mail {
+    let (kind, what) = if withdrawal {
+        ("撤回回执", "撤回投标文件")
+    } else {
+        ("投标回执", "递交投标文件")
+    };
+    mail(
+        format!("【{kind}】{}（{}）", t.title, t.code),
+        format!(
+            "平台已收到您的{what}操作。\n\n项目名称：{}\n项目编号：{}\n回执编号：{}\n第 {} 次递交\n接收时间：{}\n\n回执由平台签名，可在平台核验。投标文件在开标前保持加密，任何人无法查看。",
+            t.title,
+            t.code,
+            receipt_id,
+            submission_no,
+            beijing(at)
+        ),
+    )
+}
+
+/// To the key holders: bidding has closed, the opening is due (开标提醒).
+pub fn opening_due(t: &TenderRef, opening_at: DateTime<Utc>, bids: usize) -> Mail {
+    mail(
+        format!("【开标提醒】{}（{}）", t.title, t.code),
+        format!(
+            "投标已截止，共收到 {} 份投标文件，开标时间已到。\n\n项目名称：{}\n项目编号：{}\n开标时间：{}\n\n请作为开标密钥持有人按时登录平台提交解密份额。",
+            bids,
+            t.title,
+            t.code,
+            beijing(opening_at)
+        ),
+    )
+}
+
+/// To the bidders: the opening record is published (开标记录).
+pub fn opening_record(t: &TenderRef, opened: i64, failed: Option<&str>) -> Mail {
+    let outcome = match failed {
+        Some(reason) => format!("本项目开标后不足法定家数，招标失败：{reason}"),
+        None => format!("共开启 {opened} 份投标文件。"),
+    };
+    mail(
+        format!("【开标记录】{}（{}）", t.title, t.code),
+        format!(
+            "项目开标记录已公布。\n\n项目名称：{}\n项目编号：{}\n{}\n\n如对开标有异议，请在开标现场或规定期限内提出。",
+            t.title, t.code, outcome
+        ),
+    )
+}
+
+/// To the bidders: the result (中标结果).
+pub fn award(t: &TenderRef, winner: &str, price: Option<&str>) -> Mail {
+    let price = price.map(|p| format!("\n中标价格：{p} 元")).unwrap_or_default();
+    mail(
+        format!("【中标结果】{}（{}）", t.title, t.code),
+        format!(
+            "项目中标结果已公布。\n\n项目名称：{}\n项目编号：{}\n中标人：{}{}",
+            t.title, t.code, winner, price
+        ),
+    )
+}
+
+/// To the complainant: the decision on the complaint (投诉处理决定).
+pub fn complaint_decision(upheld: bool, text: &str, late: bool) -> Mail {
+    let verdict = if upheld { "投诉成立" } else { "驳回投诉" };
+    let late = if late { "\n（本决定超过法定处理期限作出。）" } else { "" };
+    mail(
+        format!("【投诉处理决定】{verdict}"),
+        format!("您提交的投诉已作出处理决定：{verdict}。\n\n决定内容：\n{text}{late}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_are_shown_in_beijing_time() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 30, 16, 30, 0).unwrap();
+        assert_eq!(beijing(t), "2026年12月01日 00:30（北京时间）");
+    }
+
+    #[test]
+    fn a_receipt_names_the_tender_and_the_kind() {
+        let t = TenderRef { code: "T-1", title: "道路工程" };
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let m = bid_receipt(&t, false, "r1", 2, at);
+        assert_eq!(m.subject, "【投标回执】道路工程（T-1）");
+        assert!(m.body.contains("第 2 次递交"));
+        assert_eq!(bid_receipt(&t, true, "r1", 3, at).subject, "【撤回回执】道路工程（T-1）");
+    }
+}
