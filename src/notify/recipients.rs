@@ -25,11 +25,16 @@ pub struct Recipient {
 const COLS: &str = "u.id AS user_id, u.email AS addr, u.display_name AS name";
 
 /// The given accounts.
-pub async fn users(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> diesel::QueryResult<Vec<Recipient>> {
-    diesel::sql_query(format!("SELECT {COLS} FROM users u WHERE u.id = ANY($1) ORDER BY u.id"))
-        .bind::<Array<SqlUuid>, _>(ids)
-        .load(conn)
-        .await
+pub async fn users(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> diesel::QueryResult<Vec<Recipient>> {
+    diesel::sql_query(format!(
+        "SELECT {COLS} FROM users u WHERE u.id = ANY($1) ORDER BY u.id"
+    ))
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load(conn)
+    .await
 }
 
 /// Bidders registered for a tender: every account that obtained its documents (获取招标文件).

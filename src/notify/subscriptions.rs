@@ -69,10 +69,22 @@ pub async fn subscribe(ctx: Ctx, body: Command) -> AppResult<HttpResponse> {
                 .first(c)
                 .await?;
             if n == 1 {
-                audit::record(c, &actor, "mail.subscribe", Some(("user", caller.user_id.to_string())),
-                    json!({"category": cmd.category})).await?;
+                audit::record(
+                    c,
+                    &actor,
+                    "mail.subscribe",
+                    Some(("user", caller.user_id.to_string())),
+                    json!({"category": cmd.category}),
+                )
+                .await?;
             }
-            Ok::<_, AppError>((n == 1, SubscriptionView { category: cmd.category.clone(), subscribed_at: at }))
+            Ok::<_, AppError>((
+                n == 1,
+                SubscriptionView {
+                    category: cmd.category.clone(),
+                    subscribed_at: at,
+                },
+            ))
         })
         .await?;
     Ok(if created {

@@ -13,12 +13,16 @@ pub struct Mail {
     pub body: String,
 }
 
-const FOOTER: &str = "\n\n——\n本邮件由公共资源交易平台自动发送，请勿直接回复。\n以平台公布的信息为准。";
+const FOOTER: &str =
+    "\n\n——\n本邮件由公共资源交易平台自动发送，请勿直接回复。\n以平台公布的信息为准。";
 
 /// Beijing time (UTC+8), as every zh-CN text shows times.
 pub fn beijing(t: DateTime<Utc>) -> String {
     let tz = FixedOffset::east_opt(8 * 3600).expect("a valid offset");
-    format!("{}（北京时间）", t.with_timezone(&tz).format("%Y年%m月%d日 %H:%M"))
+    format!(
+        "{}（北京时间）",
+        t.with_timezone(&tz).format("%Y年%m月%d日 %H:%M")
+    )
 }
 
 /// A line of business in Chinese.
@@ -155,7 +159,9 @@ pub fn opening_record(t: &TenderRef, opened: i64, failed: Option<&str>) -> Mail 
 
 /// To the bidders: the result (中标结果).
 pub fn award(t: &TenderRef, winner: &str, price: Option<&str>) -> Mail {
-    let price = price.map(|p| format!("\n中标价格：{p} 元")).unwrap_or_default();
+    let price = price
+        .map(|p| format!("\n中标价格：{p} 元"))
+        .unwrap_or_default();
     mail(
         format!("【中标结果】{}（{}）", t.title, t.code),
         format!(
@@ -167,8 +173,16 @@ pub fn award(t: &TenderRef, winner: &str, price: Option<&str>) -> Mail {
 
 /// To the complainant: the decision on the complaint (投诉处理决定).
 pub fn complaint_decision(upheld: bool, text: &str, late: bool) -> Mail {
-    let verdict = if upheld { "投诉成立" } else { "驳回投诉" };
-    let late = if late { "\n（本决定超过法定处理期限作出。）" } else { "" };
+    let verdict = if upheld {
+        "投诉成立"
+    } else {
+        "驳回投诉"
+    };
+    let late = if late {
+        "\n（本决定超过法定处理期限作出。）"
+    } else {
+        ""
+    };
     mail(
         format!("【投诉处理决定】{verdict}"),
         format!("您提交的投诉已作出处理决定：{verdict}。\n\n决定内容：\n{text}{late}"),
@@ -188,11 +202,17 @@ mod tests {
 
     #[test]
     fn a_receipt_names_the_tender_and_the_kind() {
-        let t = TenderRef { code: "T-1", title: "道路工程" };
+        let t = TenderRef {
+            code: "T-1",
+            title: "道路工程",
+        };
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let m = bid_receipt(&t, false, "r1", 2, at);
         assert_eq!(m.subject, "【投标回执】道路工程（T-1）");
         assert!(m.body.contains("第 2 次递交"));
-        assert_eq!(bid_receipt(&t, true, "r1", 3, at).subject, "【撤回回执】道路工程（T-1）");
+        assert_eq!(
+            bid_receipt(&t, true, "r1", 3, at).subject,
+            "【撤回回执】道路工程（T-1）"
+        );
     }
 }

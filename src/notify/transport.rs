@@ -108,7 +108,9 @@ pub fn message_id(id: Uuid, from: &Mailbox) -> String {
 
 /// Builds the message; an error here (a malformed address) will not heal with retries.
 pub fn build(m: &Outgoing, from: &str) -> anyhow::Result<Message> {
-    let from: Mailbox = from.parse().context("GGZY_MAIL_FROM is not a valid mailbox")?;
+    let from: Mailbox = from
+        .parse()
+        .context("GGZY_MAIL_FROM is not a valid mailbox")?;
     let to = Mailbox::new(
         Some(m.to_name.to_string()),
         m.to_addr

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, TestDb, TestUser, pg, test_config};
-use crate::tendering::{advance, create_tender, designate_and_register, publish, sealed_bid, submit, world};
+use crate::tendering::{
+    advance, create_tender, designate_and_register, publish, sealed_bid, submit, world,
+};
 
 /// A running aiosmtpd that records each message as a JSON line.
 struct SmtpServer {
@@ -22,10 +24,12 @@ struct SmtpServer {
 impl SmtpServer {
     /// Starts the recorder on `port`, appending to `out`; returns once it accepts connections.
     async fn start(port: u16, out: &Path) -> SmtpServer {
-        let python = std::env::var("GGZY_TEST_PYTHON").unwrap_or_else(|_| {
-            format!("{}/target/pyenv/bin/python", env!("CARGO_MANIFEST_DIR"))
-        });
-        let script = format!("{}/tests/support/smtp_recorder.py", env!("CARGO_MANIFEST_DIR"));
+        let python = std::env::var("GGZY_TEST_PYTHON")
+            .unwrap_or_else(|_| format!("{}/target/pyenv/bin/python", env!("CARGO_MANIFEST_DIR")));
+        let script = format!(
+            "{}/tests/support/smtp_recorder.py",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let child = tokio::process::Command::new(&python)
             .arg(&script)
             .arg(port.to_string())
@@ -36,7 +40,10 @@ impl SmtpServer {
                 panic!("starting {python} (run scripts/test, whose hook installs aiosmtpd): {e}")
             });
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return SmtpServer { child };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -79,13 +86,22 @@ async fn app_with_smtp(port: u16, max_attempts: i32) -> TestApp {
 }
 
 async fn email_of(app: &TestApp, user: &TestUser) -> String {
-    let me: Value = app.get("/api/v1/me", Some(&user.token)).await.json().await.unwrap();
+    let me: Value = app
+        .get("/api/v1/me", Some(&user.token))
+        .await
+        .json()
+        .await
+        .unwrap();
     me["email"].as_str().unwrap().to_string()
 }
 
 async fn subscribe(app: &TestApp, user: &TestUser, category: &str) -> reqwest::Response {
-    app.post("/api/v1/me/subscriptions", Some(&user.token), json!({"category": category}))
-        .await
+    app.post(
+        "/api/v1/me/subscriptions",
+        Some(&user.token),
+        json!({"category": category}),
+    )
+    .await
 }
 
 /// Queued mails by status (read as the owner: the plane roles see only their own plane's).
@@ -117,23 +133,45 @@ async fn scenario(app: &TestApp) -> (String, String, TestUser, TestUser, TestUse
     let subscriber = app.user(Role::Bidder).await;
     let land = app.user(Role::Bidder).await;
     let bidder = app.user(Role::Bidder).await;
-    assert_eq!(subscribe(app, &subscriber, "construction").await.status(), 201);
+    assert_eq!(
+        subscribe(app, &subscriber, "construction").await.status(),
+        201
+    );
     assert_eq!(subscribe(app, &land, "land").await.status(), 201);
     let (tender, _) = create_tender(app, &w, 25).await;
     designate_and_register(app, &w, &tender).await;
     publish(app, &w, &tender).await;
-    let t: Value = app.get(&format!("/api/v1/tenders/{tender}"), None).await.json().await.unwrap();
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
     let code = t["code"].as_str().unwrap().to_string();
     // documents open an hour after creation
     advance(app, 7200, Some(true)).await;
-    let r = app.post(&format!("/api/v1/tenders/{tender}/documents"), Some(&bidder.token), json!({})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/documents"),
+            Some(&bidder.token),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let env = sealed_bid(&w, &tender, bidder.org_code.as_deref().unwrap(), "45000000.00");
+    let env = sealed_bid(
+        &w,
+        &tender,
+        bidder.org_code.as_deref().unwrap(),
+        "45000000.00",
+    );
     let r = submit(app, &tender, &bidder, &env).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let r = app
-        .post(&format!("/api/v1/tenders/{tender}/clarifications"), Some(&w.agency.token),
-              json!({"text": "第三章技术标准补充：路面结构层厚度按设计图纸执行。"}))
+        .post(
+            &format!("/api/v1/tenders/{tender}/clarifications"),
+            Some(&w.agency.token),
+            json!({"text": "第三章技术标准补充：路面结构层厚度按设计图纸执行。"}),
+        )
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     (tender, code, subscriber, land, bidder)
@@ -152,8 +190,11 @@ async fn a_real_smtp_server_receives_the_expected_mails_in_zh_cn() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let got = received(&out);
     assert_eq!(got.len(), 3, "{got:#?}");
-    let (sub_addr, land_addr, bidder_addr) =
-        (email_of(&app, &subscriber).await, email_of(&app, &land).await, email_of(&app, &bidder).await);
+    let (sub_addr, land_addr, bidder_addr) = (
+        email_of(&app, &subscriber).await,
+        email_of(&app, &land).await,
+        email_of(&app, &bidder).await,
+    );
     let to = |addr: &str| -> Vec<String> {
         let mut v: Vec<String> = got
             .iter()
@@ -163,27 +204,54 @@ async fn a_real_smtp_server_receives_the_expected_mails_in_zh_cn() {
         v.sort();
         v
     };
-    assert_eq!(to(&sub_addr), vec![format!("【招标公告】第一标段（{code}）")]);
-    assert!(to(&land_addr).is_empty(), "a land subscriber gets no construction notice");
+    assert_eq!(
+        to(&sub_addr),
+        vec![format!("【招标公告】第一标段（{code}）")]
+    );
+    assert!(
+        to(&land_addr).is_empty(),
+        "a land subscriber gets no construction notice"
+    );
     assert_eq!(
         to(&bidder_addr),
-        vec![format!("【投标回执】第一标段（{code}）"), format!("【澄清/修改】第一标段（{code}）")]
+        vec![
+            format!("【投标回执】第一标段（{code}）"),
+            format!("【澄清/修改】第一标段（{code}）")
+        ]
     );
-    let notice = got.iter().find(|m| m["rcpt_tos"] == json!([sub_addr])).unwrap();
+    let notice = got
+        .iter()
+        .find(|m| m["rcpt_tos"] == json!([sub_addr]))
+        .unwrap();
     let body = notice["body"].as_str().unwrap();
-    assert!(body.contains("您订阅的工程建设类交易有新公告发布"), "{body}");
+    assert!(
+        body.contains("您订阅的工程建设类交易有新公告发布"),
+        "{body}"
+    );
     assert!(body.contains("（北京时间）"), "{body}");
     let clar = got
         .iter()
         .find(|m| m["subject"].as_str().unwrap().starts_with("【澄清/修改】"))
         .unwrap();
-    assert!(clar["body"].as_str().unwrap().contains("路面结构层厚度"), "{clar}");
-    assert!(notice["from"].as_str().unwrap().contains("noreply@ggzy.localhost"), "{notice}");
+    assert!(
+        clar["body"].as_str().unwrap().contains("路面结构层厚度"),
+        "{clar}"
+    );
+    assert!(
+        notice["from"]
+            .as_str()
+            .unwrap()
+            .contains("noreply@ggzy.localhost"),
+        "{notice}"
+    );
 
     // each mail's Message-ID is its queued row's id, and the rows are marked sent
     let c = pg(&app.db.url).await;
     let rows = c
-        .query("SELECT id, status, attempts, sent_at IS NOT NULL FROM mails ORDER BY id", &[])
+        .query(
+            "SELECT id, status, attempts, sent_at IS NOT NULL FROM mails ORDER BY id",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(rows.len(), 3);
@@ -193,7 +261,11 @@ async fn a_real_smtp_server_receives_the_expected_mails_in_zh_cn() {
         assert_eq!(r.get::<_, i32>(2), 1);
         assert!(r.get::<_, bool>(3));
         let mid = format!("<{}@ggzy.localhost>", id.simple());
-        assert_eq!(got.iter().filter(|m| m["message_id"] == json!(mid)).count(), 1, "{mid}");
+        assert_eq!(
+            got.iter().filter(|m| m["message_id"] == json!(mid)).count(),
+            1,
+            "{mid}"
+        );
     }
     // each mail is also in the outbox, queued in its event's transaction
     let n: i64 = c
@@ -241,7 +313,10 @@ async fn mails_queued_while_the_server_is_down_arrive_exactly_once_after_it_retu
     })
     .await;
     let errors: i64 = c
-        .query_one("SELECT count(*) FROM mails WHERE status = 'queued' AND last_error IS NOT NULL", &[])
+        .query_one(
+            "SELECT count(*) FROM mails WHERE status = 'queued' AND last_error IS NOT NULL",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -249,11 +324,17 @@ async fn mails_queued_while_the_server_is_down_arrive_exactly_once_after_it_retu
     assert!(received(&out).is_empty());
 
     let server = SmtpServer::start(port, &out).await;
-    wait_for("every mail sent", async || mail_status(&app).await.get("sent") == Some(&3)).await;
+    wait_for("every mail sent", async || {
+        mail_status(&app).await.get("sent") == Some(&3)
+    })
+    .await;
     // give a duplicate every chance to show up
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let got = received(&out);
-    let mut ids: Vec<String> = got.iter().map(|m| m["message_id"].as_str().unwrap().to_string()).collect();
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap().to_string())
+        .collect();
     ids.sort();
     let n = ids.len();
     ids.dedup();
@@ -264,7 +345,10 @@ async fn mails_queued_while_the_server_is_down_arrive_exactly_once_after_it_retu
         let id: Uuid = r.get(0);
         assert!(ids.contains(&format!("<{}@ggzy.localhost>", id.simple())));
     }
-    assert_eq!(mail_status(&app).await, BTreeMap::from([("sent".to_string(), 3)]));
+    assert_eq!(
+        mail_status(&app).await,
+        BTreeMap::from([("sent".to_string(), 3)])
+    );
     app.stop().await;
     server.stop().await;
 }
@@ -279,10 +363,16 @@ async fn a_mail_that_never_gets_through_is_dead_lettered() {
     let (tender, _) = create_tender(&app, &w, 25).await;
     designate_and_register(&app, &w, &tender).await;
     publish(&app, &w, &tender).await;
-    wait_for("the dead letter", async || mail_status(&app).await.get("dead") == Some(&1)).await;
+    wait_for("the dead letter", async || {
+        mail_status(&app).await.get("dead") == Some(&1)
+    })
+    .await;
     let c = pg(&app.db.url).await;
     let r = c
-        .query_one("SELECT attempts, last_error, sent_at IS NULL, to_addr FROM mails", &[])
+        .query_one(
+            "SELECT attempts, last_error, sent_at IS NULL, to_addr FROM mails",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(r.get::<_, i32>(0), 2);
@@ -291,7 +381,11 @@ async fn a_mail_that_never_gets_through_is_dead_lettered() {
     assert_eq!(r.get::<_, String>(3), email_of(&app, &subscriber).await);
     // a dead letter is not retried
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let attempts: i32 = c.query_one("SELECT attempts FROM mails", &[]).await.unwrap().get(0);
+    let attempts: i32 = c
+        .query_one("SELECT attempts FROM mails", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(attempts, 2);
     let metrics = app.get("/api/v1/metrics", None).await.text().await.unwrap();
     let dead = metrics.lines().find(|l| {
@@ -299,7 +393,11 @@ async fn a_mail_that_never_gets_through_is_dead_lettered() {
             && l.contains("outcome=\"dead\"")
             && l.contains("plane=\"execute\"")
     });
-    assert_eq!(dead.and_then(|l| l.rsplit(' ').next()), Some("1"), "{metrics}");
+    assert_eq!(
+        dead.and_then(|l| l.rsplit(' ').next()),
+        Some("1"),
+        "{metrics}"
+    );
     app.stop().await;
 }
 
@@ -315,18 +413,36 @@ async fn bidders_subscribe_to_a_line_of_business() {
     // again: the same subscription, not a second one
     let r = subscribe(&app, &bidder, "procurement").await;
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap()["subscribed_at"], v["subscribed_at"]);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["subscribed_at"],
+        v["subscribed_at"]
+    );
     // an unknown line of business
     let r = subscribe(&app, &bidder, "mining").await;
     assert_eq!(r.status(), 422);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "invalid_category");
-    let r = app.post("/api/v1/me/subscriptions", Some(&bidder.token), json!({})).await;
+    let r = app
+        .post("/api/v1/me/subscriptions", Some(&bidder.token), json!({}))
+        .await;
     assert_eq!(r.status(), 400);
     // only bidders subscribe (the route table)
     let agency = app.user(Role::Agency).await;
     let r = subscribe(&app, &agency, "procurement").await;
     assert_eq!(r.status(), 403);
-    assert_eq!(subscribe(&app, &TestUser { id: Uuid::nil(), token: "x".into(), org_code: None }, "land").await.status(), 401);
+    assert_eq!(
+        subscribe(
+            &app,
+            &TestUser {
+                id: Uuid::nil(),
+                token: "x".into(),
+                org_code: None
+            },
+            "land"
+        )
+        .await
+        .status(),
+        401
+    );
     let c = pg(&app.db.url).await;
     let rows: Vec<(Uuid, String)> = c
         .query("SELECT user_id, category FROM mail_subscriptions", &[])
@@ -338,4 +454,3 @@ async fn bidders_subscribe_to_a_line_of_business() {
     assert_eq!(rows, vec![(bidder.id, "procurement".to_string())]);
     app.stop().await;
 }
-

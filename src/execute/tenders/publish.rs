@@ -20,12 +20,12 @@ use crate::core::key_holders::{self, Branch};
 use crate::core::outbox::{self, Kind};
 use crate::core::transition::guard;
 use crate::core::{audit, clock};
-use crate::notify;
 use crate::db::schema::{clarifications, project_approvals, tenders};
 use crate::decide::rules::{calendar_missing, load_calendar, load_rules, procedure_of};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::body::Command;
 use crate::http::ctx::Ctx;
+use crate::notify;
 use crate::rules::schedule::{self, TenderSchedule};
 
 /// The sealing suite published with the notice.
