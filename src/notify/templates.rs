@@ -72,6 +72,37 @@ pub fn tender_published(
     )
 }
 
+/// To subscribers: a new auction or listing announcement (出让公告 / 交易公告).
+pub fn auction_published(
+    code: &str,
+    title: &str,
+    category: &str,
+    format: &str,
+    start_price: &str,
+    deposit: &str,
+    starts_at: DateTime<Utc>,
+) -> Mail {
+    let kind = if category == "land" {
+        "出让公告"
+    } else {
+        "交易公告"
+    };
+    let format = match format {
+        "english" => "拍卖（增价）",
+        "listing" => "挂牌",
+        "online_multi_round" => "网络多次报价",
+        _ => "竞价",
+    };
+    mail(
+        format!("【{kind}】{title}（{code}）"),
+        format!(
+            "您订阅的{}类交易有新公告发布。\n\n标的名称：{title}\n标的编号：{code}\n交易方式：{format}\n起始价：{start_price} 元\n竞买保证金：{deposit} 元\n竞价开始时间：{}\n\n请登录平台查看公告全文并报名。",
+            category_zh(category),
+            beijing(starts_at)
+        ),
+    )
+}
+
 /// To registered bidders: a clarification or amendment (澄清或者修改).
 pub fn clarification(t: &TenderRef, text: &str, bid_deadline: DateTime<Utc>, moved: bool) -> Mail {
     let deadline = if moved {

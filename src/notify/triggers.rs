@@ -10,6 +10,7 @@
 //! | bidding closed, the opening is due (开标提醒) | the three key holders | execute |
 //! | the opening record (开标记录) | the tender's bidders | execute |
 //! | the result (中标结果) | the tender's bidders | execute |
+//! | an auction or listing is announced (出让公告 / 交易公告) | subscribers of its line of business | execute |
 //! | a complaint decided (投诉处理决定) | the complainant | decide |
 
 use chrono::{DateTime, Utc};
@@ -66,6 +67,55 @@ pub async fn tender_published(conn: &mut AsyncPgConnection, id: Uuid) -> AppResu
     let to = recipients::subscribers(conn, &t.category).await?;
     let mail = templates::tender_published(&t.r(), &t.category, t.bid_deadline, t.opening_at);
     queue(conn, "tender.published", subject(id), &to, &mail).await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct AuctionFacts {
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = Text)]
+    format: String,
+    #[diesel(sql_type = Text)]
+    start_price: String,
+    #[diesel(sql_type = Text)]
+    deposit: String,
+    #[diesel(sql_type = Timestamptz)]
+    starts_at: DateTime<Utc>,
+}
+
+/// An auction or listing was announced: mail the subscribers of its line of business.
+pub async fn auction_published(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
+    let a: AuctionFacts = diesel::sql_query(
+        "SELECT a.code, a.title, p.category, a.format, to_char(a.start_price, 'FM999999999999990.00') AS start_price, \
+         to_char(a.deposit_amount, 'FM999999999999990.00') AS deposit, a.starts_at \
+         FROM auctions a JOIN projects p ON p.id = a.project_id WHERE a.id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await?;
+    let to = recipients::subscribers(conn, &a.category).await?;
+    let mail = templates::auction_published(
+        &a.code,
+        &a.title,
+        &a.category,
+        &a.format,
+        &a.start_price,
+        &a.deposit,
+        a.starts_at,
+    );
+    queue(
+        conn,
+        "auction.published",
+        Some(("auction", id.to_string())),
+        &to,
+        &mail,
+    )
+    .await?;
     Ok(())
 }
 

@@ -454,3 +454,178 @@ async fn bidders_subscribe_to_a_line_of_business() {
     assert_eq!(rows, vec![(bidder.id, "procurement".to_string())]);
     app.stop().await;
 }
+
+/// Subjects received per recipient address, sorted.
+fn by_recipient(got: &[Value]) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for m in got {
+        for to in m["rcpt_tos"].as_array().unwrap() {
+            map.entry(to.as_str().unwrap().to_string())
+                .or_default()
+                .push(m["subject"].as_str().unwrap().to_string());
+        }
+    }
+    for v in map.values_mut() {
+        v.sort();
+    }
+    map
+}
+
+#[tokio::test]
+async fn the_opening_and_a_complaint_decision_mail_holders_bidders_and_the_complainant() {
+    let port = free_port();
+    let out = std::env::temp_dir().join(format!("ggzy-smtp-{}.jsonl", Uuid::new_v4().simple()));
+    let server = SmtpServer::start(port, &out).await;
+    let app = app_with_smtp(port, 8).await;
+    let w = world(&app, "construction").await;
+    let (tender, bidders) = crate::venues_complaints::opened_tender(&app, &w).await;
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = t["code"].as_str().unwrap().to_string();
+    // bidders[0] complains about the opening; the regulator accepts and dismisses it
+    let r = app
+        .post("/api/v1/complaints", Some(&bidders[0].token),
+              json!({"subject_type": "tender", "subject_id": tender, "text": "开标记录与投标文件报价不一致"}))
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/complaints/{id}/acceptance"),
+            Some(&w.regulator.token),
+            json!({"accepted": true, "reason": "符合受理条件"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = app
+        .post(
+            &format!("/api/v1/complaints/{id}/decision"),
+            Some(&w.regulator.token),
+            json!({"decision": "dismissed", "text": "经查，开标记录无误，驳回投诉。"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+    // 3 receipts + 3 opening reminders + 3 opening records + 1 decision
+    wait_for("ten mails", async || received(&out).len() >= 10).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = received(&out);
+    assert_eq!(got.len(), 10, "{got:#?}");
+    let map = by_recipient(&got);
+    for (_, holder, _, _) in &w.holders {
+        assert_eq!(
+            map.get(&email_of(&app, holder).await),
+            Some(&vec![format!("【开标提醒】第一标段（{code}）")]),
+            "{map:#?}"
+        );
+    }
+    let receipt = format!("【投标回执】第一标段（{code}）");
+    let record = format!("【开标记录】第一标段（{code}）");
+    let mut first = vec![
+        receipt.clone(),
+        record.clone(),
+        "【投诉处理决定】驳回投诉".to_string(),
+    ];
+    first.sort();
+    assert_eq!(
+        map.get(&email_of(&app, &bidders[0]).await),
+        Some(&first),
+        "{map:#?}"
+    );
+    for b in &bidders[1..] {
+        let mut want = vec![receipt.clone(), record.clone()];
+        want.sort();
+        assert_eq!(map.get(&email_of(&app, b).await), Some(&want), "{map:#?}");
+    }
+    let decision = got
+        .iter()
+        .find(|m| m["subject"] == "【投诉处理决定】驳回投诉")
+        .unwrap();
+    assert!(
+        decision["body"]
+            .as_str()
+            .unwrap()
+            .contains("经查，开标记录无误"),
+        "{decision}"
+    );
+    let reminder = got
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().starts_with("【开标提醒】"))
+        .unwrap();
+    assert!(
+        reminder["body"]
+            .as_str()
+            .unwrap()
+            .contains("共收到 3 份投标文件"),
+        "{reminder}"
+    );
+    // the decision was queued and delivered by the decide plane, the rest by execute
+    let c = pg(&app.db.url).await;
+    let planes: Vec<(String, String, i64)> = c
+        .query(
+            "SELECT plane, status, count(*) FROM mails GROUP BY plane, status ORDER BY plane",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        planes,
+        vec![
+            ("decide".into(), "sent".into(), 1),
+            ("execute".into(), "sent".into(), 9)
+        ]
+    );
+    app.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn land_subscribers_are_mailed_a_new_auction_announcement() {
+    let port = free_port();
+    let out = std::env::temp_dir().join(format!("ggzy-smtp-{}.jsonl", Uuid::new_v4().simple()));
+    let server = SmtpServer::start(port, &out).await;
+    let app = app_with_smtp(port, 8).await;
+    let land = app.user(Role::Bidder).await;
+    let construction = app.user(Role::Bidder).await;
+    assert_eq!(subscribe(&app, &land, "land").await.status(), 201);
+    assert_eq!(
+        subscribe(&app, &construction, "construction")
+            .await
+            .status(),
+        201
+    );
+    let lot = crate::auctions::lot(&app, "land", crate::auctions::english, None).await;
+    let id: Uuid = lot.id.parse().unwrap();
+    let code: String = pg(&app.db.url)
+        .await
+        .query_one("SELECT code FROM auctions WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    wait_for("one mail", async || !received(&out).is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = received(&out);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0]["rcpt_tos"], json!([email_of(&app, &land).await]));
+    assert_eq!(
+        got[0]["subject"],
+        json!(format!(
+            "【出让公告】A-2026-17号地块国有建设用地使用权（{code}）"
+        ))
+    );
+    let body = got[0]["body"].as_str().unwrap();
+    assert!(body.contains("起始价：1000000.00 元"), "{body}");
+    assert!(body.contains("交易方式：拍卖（增价）"), "{body}");
+    app.stop().await;
+    server.stop().await;
+}
