@@ -92,3 +92,36 @@ pub async fn key_holders(
     }
     Ok(users(conn, &ids).await?)
 }
+
+/// The owners of a warning card: `agency` — the accounts of the org running the tender (its
+/// agency, else the purchaser's org) that the card's tender or objection belongs to;
+/// `center_staff`, `supervisor` — every account of that role.
+pub async fn warning_owners(
+    conn: &mut AsyncPgConnection,
+    owner: &str,
+    subject_id: Uuid,
+) -> diesel::QueryResult<Vec<Recipient>> {
+    match owner {
+        "agency" => {
+            diesel::sql_query(format!(
+                "SELECT {COLS} FROM users u WHERE u.role IN ('agency', 'purchaser') AND u.org_id = \
+                 (SELECT coalesce(p.agency_org_id, p.owner_org_id) FROM tenders t \
+                  JOIN projects p ON p.id = t.project_id \
+                  WHERE t.id = coalesce((SELECT o.tender_id FROM objections o WHERE o.id = $1), $1)) \
+                 ORDER BY u.id"
+            ))
+            .bind::<SqlUuid, _>(subject_id)
+            .load(conn)
+            .await
+        }
+        "center_staff" | "supervisor" => {
+            diesel::sql_query(format!(
+                "SELECT {COLS} FROM users u WHERE u.role = $1 ORDER BY u.id"
+            ))
+            .bind::<Text, _>(owner)
+            .load(conn)
+            .await
+        }
+        _ => Ok(Vec::new()),
+    }
+}

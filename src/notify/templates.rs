@@ -202,6 +202,43 @@ pub fn award(t: &TenderRef, winner: &str, price: Option<&str>) -> Mail {
     )
 }
 
+/// A warning rule's name in Chinese.
+pub fn warning_rule_zh(rule: &str) -> &str {
+    match rule {
+        "objection_reply_due" => "异议答复即将到期",
+        "objection_reply_overdue" => "异议答复逾期",
+        "concern_answer_due" => "社会监督意见答复即将到期",
+        "concern_overdue" => "社会监督意见答复逾期",
+        "publicity_too_short" => "中标候选人公示期不足",
+        "award_overdue" => "确定中标人逾期",
+        "contract_overdue" => "签订合同逾期",
+        "committee_redrawn" => "评标委员会成员被替换",
+        "few_downloads" => "获取招标文件的单位不足三家",
+        other => other,
+    }
+}
+
+/// To the owner of a warning card (红黄牌预警): what, why, by when.
+pub fn warning(
+    level: &str,
+    rule: &str,
+    citation: &str,
+    subject: &str,
+    due: Option<DateTime<Utc>>,
+) -> Mail {
+    let card = if level == "red" { "红牌" } else { "黄牌" };
+    let due = due
+        .map(|d| format!("\n处理时限：{}", beijing(d)))
+        .unwrap_or_default();
+    mail(
+        format!("【{card}预警】{}（{subject}）", warning_rule_zh(rule)),
+        format!(
+            "电子监察对您负责的事项发出{card}预警，请及时处理。\n\n事项：{subject}\n预警内容：{}\n依据：{citation}{due}\n\n处理完毕后由监督人员核实关闭。",
+            warning_rule_zh(rule)
+        ),
+    )
+}
+
 /// To the complainant: the decision on the complaint (投诉处理决定).
 pub fn complaint_decision(upheld: bool, text: &str, late: bool) -> Mail {
     let verdict = if upheld {

@@ -11,11 +11,12 @@
 //! | the opening record (开标记录) | the tender's bidders | execute |
 //! | the result (中标结果) | the tender's bidders | execute |
 //! | an auction or listing is announced (出让公告 / 交易公告) | subscribers of its line of business | execute |
+//! | a warning card is raised (红黄牌预警) | its owner: the agency (or purchaser) running the tender, the centre staff or the supervisors | supervise (scan job) |
 //! | a complaint decided (投诉处理决定) | the complainant | decide |
 
 use chrono::{DateTime, Utc};
-use diesel::QueryableByName;
 use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
+use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
@@ -226,6 +227,52 @@ pub async fn complaint_decided(
         conn,
         "complaint.decided",
         Some(("complaint", complaint_id.to_string())),
+        &to,
+        &mail,
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Code {
+    #[diesel(sql_type = Text)]
+    code: String,
+}
+
+/// A warning card was raised: mail its owner.
+#[allow(clippy::too_many_arguments)]
+pub async fn warning_raised(
+    conn: &mut AsyncPgConnection,
+    warning_id: Uuid,
+    level: &str,
+    rule: &str,
+    citation: &str,
+    owner: &str,
+    subject_id: Uuid,
+    due: Option<DateTime<Utc>>,
+) -> AppResult<()> {
+    let to = recipients::warning_owners(conn, owner, subject_id).await?;
+    if to.is_empty() {
+        return Ok(());
+    }
+    // the tender the card concerns, by its code (a concern's card names no tender)
+    let code: Option<Code> = diesel::sql_query(
+        "SELECT t.code FROM tenders t \
+         WHERE t.id = coalesce((SELECT o.tender_id FROM objections o WHERE o.id = $1), $1)",
+    )
+    .bind::<SqlUuid, _>(subject_id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    let subject = code
+        .map(|c| c.code)
+        .unwrap_or_else(|| "社会监督意见".to_string());
+    let mail = templates::warning(level, rule, citation, &subject, due);
+    queue(
+        conn,
+        "warning.raised",
+        Some(("warning", warning_id.to_string())),
         &to,
         &mail,
     )

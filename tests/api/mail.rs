@@ -629,3 +629,55 @@ async fn land_subscribers_are_mailed_a_new_auction_announcement() {
     app.stop().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_agency_is_mailed_a_yellow_card_for_too_few_downloads() {
+    let port = free_port();
+    let out = std::env::temp_dir().join(format!("ggzy-smtp-{}.jsonl", Uuid::new_v4().simple()));
+    let server = SmtpServer::start(port, &out).await;
+    let app = app_with_smtp(port, 8).await;
+    let w = world(&app, "construction").await;
+    let (tender, deadline) = create_tender(&app, &w, 25).await;
+    designate_and_register(&app, &w, &tender).await;
+    publish(&app, &w, &tender).await;
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = t["code"].as_str().unwrap().to_string();
+    // two days before the deadline nobody has obtained the documents: the scan raises a card
+    let now = crate::tendering::platform_now(&app).await;
+    advance(
+        &app,
+        (deadline - now).num_seconds() - 2 * 86_400,
+        Some(true),
+    )
+    .await;
+    wait_for("one mail", async || !received(&out).is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = received(&out);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0]["rcpt_tos"], json!([email_of(&app, &w.agency).await]));
+    assert_eq!(
+        got[0]["subject"],
+        json!(format!("【黄牌预警】获取招标文件的单位不足三家（{code}）"))
+    );
+    assert!(
+        got[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("招标投标法 第二十八条"),
+        "{got:#?}"
+    );
+    let plane: String = pg(&app.db.url)
+        .await
+        .query_one("SELECT plane FROM mails", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(plane, "supervise");
+    app.stop().await;
+    server.stop().await;
+}
