@@ -681,3 +681,115 @@ async fn the_agency_is_mailed_a_yellow_card_for_too_few_downloads() {
     app.stop().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn withdrawals_are_receipted_and_a_postponed_opening_reaches_bidders_and_holders() {
+    let port = free_port();
+    let out = std::env::temp_dir().join(format!("ggzy-smtp-{}.jsonl", Uuid::new_v4().simple()));
+    let server = SmtpServer::start(port, &out).await;
+    let app = app_with_smtp(port, 8).await;
+    let w = world(&app, "construction").await;
+    let (tender, _) = create_tender(&app, &w, 25).await;
+    designate_and_register(&app, &w, &tender).await;
+    publish(&app, &w, &tender).await;
+    let t: Value = app
+        .get(&format!("/api/v1/tenders/{tender}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = t["code"].as_str().unwrap().to_string();
+    advance(&app, 7200, Some(true)).await;
+    let mut bidders = Vec::new();
+    for price in ["45000000.00", "44200000.00", "46100000.00"] {
+        let b = app.user(Role::Bidder).await;
+        let r = app
+            .post(
+                &format!("/api/v1/tenders/{tender}/documents"),
+                Some(&b.token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let env = sealed_bid(&w, &tender, b.org_code.as_deref().unwrap(), price);
+        assert_eq!(submit(&app, &tender, &b, &env).await.status(), 201);
+        bidders.push(b);
+    }
+    // the first bidder withdraws and bids again
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/tenders/{tender}/bids/mine")))
+        .bearer_auth(&bidders[0].token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let env = sealed_bid(
+        &w,
+        &tender,
+        bidders[0].org_code.as_deref().unwrap(),
+        "44900000.00",
+    );
+    assert_eq!(submit(&app, &tender, &bidders[0], &env).await.status(), 201);
+    // bidding closes: the holders are reminded; then the centre postpones the opening
+    advance(&app, 26 * 86_400, Some(true)).await;
+    crate::tendering::run_timers(&app).await;
+    let new_time = crate::tendering::platform_now(&app).await + chrono::Duration::days(2);
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/opening/postpone"),
+            Some(&w.center.token),
+            json!({"new_time": new_time, "reason": "监督方密钥持有人无法到场"}),
+        )
+        .await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+
+    // 5 receipts + 3 reminders + 6 postponement notices (3 bidders, 3 holders)
+    wait_for("fourteen mails", async || received(&out).len() >= 14).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = received(&out);
+    assert_eq!(got.len(), 14, "{got:#?}");
+    let map = by_recipient(&got);
+    let s = |kind: &str| format!("【{kind}】第一标段（{code}）");
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        map.get(&email_of(&app, &bidders[0]).await),
+        Some(&sorted(vec![
+            s("投标回执"),
+            s("撤回回执"),
+            s("投标回执"),
+            s("开标时间变更")
+        ])),
+        "{map:#?}"
+    );
+    for b in &bidders[1..] {
+        assert_eq!(
+            map.get(&email_of(&app, b).await),
+            Some(&sorted(vec![s("投标回执"), s("开标时间变更")])),
+            "{map:#?}"
+        );
+    }
+    for (_, holder, _, _) in &w.holders {
+        assert_eq!(
+            map.get(&email_of(&app, holder).await),
+            Some(&sorted(vec![s("开标提醒"), s("开标时间变更")])),
+            "{map:#?}"
+        );
+    }
+    let notice = got
+        .iter()
+        .find(|m| m["subject"] == json!(s("开标时间变更")))
+        .unwrap();
+    assert!(
+        notice["body"]
+            .as_str()
+            .unwrap()
+            .contains("监督方密钥持有人无法到场"),
+        "{notice}"
+    );
+    app.stop().await;
+    server.stop().await;
+}
