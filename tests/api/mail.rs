@@ -793,3 +793,52 @@ async fn withdrawals_are_receipted_and_a_postponed_opening_reaches_bidders_and_h
     app.stop().await;
     server.stop().await;
 }
+
+/// The result was mailed to every bidder of the tender (and no one else), and delivered by the
+/// embedded default transport: one `.eml` file per mail under `$GGZY_DATA_DIR/mail/`.
+pub(crate) async fn assert_award_mailed(app: &TestApp, tender: &str, bidders: &[Uuid]) {
+    let c = pg(&app.db.url).await;
+    let subject = format!("tender:{tender}");
+    wait_for("the result mails sent", async || {
+        let pending: i64 = c
+            .query_one(
+                "SELECT count(*) FROM mails WHERE topic = 'tender.awarded' \
+                 AND 'tender:' || subject_id = $1 AND status <> 'sent'",
+                &[&subject],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        pending == 0
+    })
+    .await;
+    let rows = c
+        .query(
+            "SELECT id, to_user, subject FROM mails WHERE topic = 'tender.awarded' \
+             AND 'tender:' || subject_id = $1 ORDER BY to_user",
+            &[&subject],
+        )
+        .await
+        .unwrap();
+    let mut to: Vec<Uuid> = rows.iter().map(|r| r.get::<_, Uuid>(1)).collect();
+    let mut want = bidders.to_vec();
+    want.sort();
+    to.sort();
+    assert_eq!(to, want);
+    let files: Vec<String> = std::fs::read_dir(app.data_dir.join("mail"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    for r in &rows {
+        assert!(r.get::<_, String>(2).starts_with("【中标结果】第一标段（"));
+        let mid = format!(
+            "Message-ID: <{}@ggzy.localhost>",
+            r.get::<_, Uuid>(0).simple()
+        );
+        assert_eq!(
+            files.iter().filter(|f| f.contains(&mid)).count(),
+            1,
+            "{mid}"
+        );
+    }
+}
