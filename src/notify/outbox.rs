@@ -2,6 +2,8 @@
 //! and one `mail` outbox row per mail, so that the sequenced history records what was sent to
 //! whom and why. Nothing is sent here: if the transaction rolls back, no mail exists.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
@@ -10,6 +12,18 @@ use uuid::Uuid;
 use super::{Mail, Recipient};
 use crate::core::outbox::{self, Kind};
 use crate::db::schema::mails;
+
+/// Set when a transaction queued mail; the request gate takes it after the response and wakes
+/// the mail workers only then, so that a burst of requests that mail nobody (bids on a lot)
+/// does not make the workers compete with it for connections. A wake taken before the commit
+/// (or by another app in the same process) only makes a worker look early; a lost one is made up
+/// by the poll.
+static QUEUED: AtomicBool = AtomicBool::new(false);
+
+/// Whether mail was queued since the last call (and resets the flag).
+pub fn take_queued() -> bool {
+    QUEUED.swap(false, Ordering::AcqRel)
+}
 
 /// Queues `mail` for each recipient (deduplicated by address) in the caller's transaction.
 /// The mail's id becomes its Message-ID, so a retried delivery carries the same one.
@@ -52,6 +66,9 @@ pub async fn queue(
         )
         .await?;
         n += 1;
+    }
+    if n > 0 {
+        QUEUED.store(true, Ordering::Release);
     }
     Ok(n)
 }
