@@ -65,6 +65,20 @@ pub async fn tender_bidders(
     .await
 }
 
+/// An auction's registered bidders (竞买人): every account that registered for the lot.
+pub async fn auction_registrants(
+    conn: &mut AsyncPgConnection,
+    auction_id: Uuid,
+) -> diesel::QueryResult<Vec<Recipient>> {
+    diesel::sql_query(format!(
+        "SELECT {COLS} FROM users u WHERE u.id IN \
+         (SELECT r.user_id FROM auction_registrations r WHERE r.auction_id = $1) ORDER BY u.id"
+    ))
+    .bind::<SqlUuid, _>(auction_id)
+    .load(conn)
+    .await
+}
+
 /// Bidders subscribed to new notices of a line of business.
 pub async fn subscribers(
     conn: &mut AsyncPgConnection,

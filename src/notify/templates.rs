@@ -103,6 +103,35 @@ pub fn auction_published(
     )
 }
 
+/// To an auction's registered bidders (竞买人): the start moved by 延牌.
+pub fn auction_extended(code: &str, title: &str, starts_at: DateTime<Utc>) -> Mail {
+    mail(
+        format!("【延期公告】{title}（{code}）"),
+        format!(
+            "您报名的交易标的因报名竞买人不足延期交易（延牌）。\n\n标的名称：{title}\n标的编号：{code}\n新的竞价开始时间：{}",
+            beijing(starts_at)
+        ),
+    )
+}
+
+/// To an auction's registered bidders (竞买人): the result (成交 / 未成交).
+pub fn auction_result(code: &str, title: &str, price: Option<&str>) -> Mail {
+    match price {
+        Some(p) => mail(
+            format!("【成交公告】{title}（{code}）"),
+            format!(
+                "您报名的交易标的已成交。\n\n标的名称：{title}\n标的编号：{code}\n成交价：{p} 元\n\n未竞得的竞买人，竞买保证金将在规定期限内退还。"
+            ),
+        ),
+        None => mail(
+            format!("【未成交公告】{title}（{code}）"),
+            format!(
+                "您报名的交易标的未成交。\n\n标的名称：{title}\n标的编号：{code}\n\n竞买保证金将在规定期限内退还。"
+            ),
+        ),
+    }
+}
+
 /// To registered bidders: a clarification or amendment (澄清或者修改).
 pub fn clarification(t: &TenderRef, text: &str, bid_deadline: DateTime<Utc>, moved: bool) -> Mail {
     let deadline = if moved {

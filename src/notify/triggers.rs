@@ -120,6 +120,63 @@ pub async fn auction_published(conn: &mut AsyncPgConnection, id: Uuid) -> AppRes
     Ok(())
 }
 
+#[derive(QueryableByName)]
+struct LotRef {
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+}
+
+async fn lot(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<LotRef> {
+    Ok(
+        diesel::sql_query("SELECT code, title FROM auctions WHERE id = $1")
+            .bind::<SqlUuid, _>(id)
+            .get_result(conn)
+            .await?,
+    )
+}
+
+/// An auction's start moved by 延牌: mail its registered bidders.
+pub async fn auction_extended(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    starts_at: DateTime<Utc>,
+) -> AppResult<()> {
+    let a = lot(conn, id).await?;
+    let to = recipients::auction_registrants(conn, id).await?;
+    let mail = templates::auction_extended(&a.code, &a.title, starts_at);
+    queue(
+        conn,
+        "auction.extended",
+        Some(("auction", id.to_string())),
+        &to,
+        &mail,
+    )
+    .await?;
+    Ok(())
+}
+
+/// An auction closed: mail its registered bidders the result (the price if sold).
+pub async fn auction_closed(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    price: Option<&str>,
+) -> AppResult<()> {
+    let a = lot(conn, id).await?;
+    let to = recipients::auction_registrants(conn, id).await?;
+    let mail = templates::auction_result(&a.code, &a.title, price);
+    queue(
+        conn,
+        "auction.result",
+        Some(("auction", id.to_string())),
+        &to,
+        &mail,
+    )
+    .await?;
+    Ok(())
+}
+
 /// A clarification was published: mail the registered bidders.
 pub async fn clarified(
     conn: &mut AsyncPgConnection,

@@ -842,3 +842,94 @@ pub(crate) async fn assert_award_mailed(app: &TestApp, tender: &str, bidders: &[
         );
     }
 }
+
+#[tokio::test]
+async fn registered_bidders_are_mailed_an_auctions_extension_and_its_result() {
+    use crate::auctions::{bid, clock_to, lot, property, qualified};
+    let port = free_port();
+    let out = std::env::temp_dir().join(format!("ggzy-smtp-{}.jsonl", Uuid::new_v4().simple()));
+    let server = SmtpServer::start(port, &out).await;
+    let app = app_with_smtp(port, 8).await;
+    let with_extension = |a| {
+        let mut b = property(a);
+        b["extension"] = json!({"working_days": 5, "max_extensions": 2, "if_at_most": 0});
+        b
+    };
+    let l = lot(&app, "property", with_extension, None).await;
+    let id: Uuid = l.id.parse().unwrap();
+    let code: String = pg(&app.db.url)
+        .await
+        .query_one("SELECT code FROM auctions WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    advance(&app, 120, Some(true)).await;
+    // one bidder registers but pays no deposit: nobody is qualified at the start → 延牌
+    let early = app.user(Role::Bidder).await;
+    let r = app
+        .post(
+            &format!("/api/v1/auctions/{}/registrations", l.id),
+            Some(&early.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    clock_to(&app, l.starts_at + chrono::Duration::seconds(1)).await;
+    crate::tendering::run_timers(&app).await;
+    let s: Value = app
+        .get(&format!("/api/v1/auctions/{}", l.id), Some(&l.agency.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let moved: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(s["starts_at"].clone()).unwrap();
+    assert!(moved > l.starts_at, "{s}");
+    // a buyer qualifies and bids; the lot is sold to it when the countdown ends
+    let b = qualified(&app, &l, 1).await;
+    clock_to(&app, moved + chrono::Duration::seconds(1)).await;
+    crate::tendering::run_timers(&app).await;
+    assert_eq!(bid(&app, &l.id, &b[0].0, "5000000.00").await.0, 201);
+    clock_to(
+        &app,
+        moved + chrono::Duration::hours(2) + chrono::Duration::seconds(31),
+    )
+    .await;
+    crate::tendering::run_timers(&app).await;
+
+    // the extension to the one registrant then; the result to both
+    wait_for("three mails", async || received(&out).len() >= 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = received(&out);
+    assert_eq!(got.len(), 3, "{got:#?}");
+    let map = by_recipient(&got);
+    let title = "A-2026-17号地块国有建设用地使用权";
+    let mut early_want = vec![
+        format!("【延期公告】{title}（{code}）"),
+        format!("【成交公告】{title}（{code}）"),
+    ];
+    early_want.sort();
+    assert_eq!(
+        map.get(&email_of(&app, &early).await),
+        Some(&early_want),
+        "{map:#?}"
+    );
+    assert_eq!(
+        map.get(&email_of(&app, &b[0].0).await),
+        Some(&vec![format!("【成交公告】{title}（{code}）")]),
+        "{map:#?}"
+    );
+    let sold = got
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().starts_with("【成交公告】"))
+        .unwrap();
+    assert!(
+        sold["body"]
+            .as_str()
+            .unwrap()
+            .contains("成交价：5000000.00 元"),
+        "{sold}"
+    );
+    app.stop().await;
+    server.stop().await;
+}
