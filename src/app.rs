@@ -107,6 +107,10 @@ pub struct AppState {
     pub sequencer_signal: Arc<Notify>,
     /// Wakes the job workers.
     pub job_wake: Arc<Notify>,
+    /// Wakes the mail workers (after a state-changing request).
+    pub mail_wake: Arc<Notify>,
+    /// The mail transport (SMTP or files).
+    pub mailer: crate::notify::transport::Mailer,
     /// The event hub.
     pub hub: EventHub,
     /// Sequencer figures.
@@ -200,6 +204,8 @@ pub async fn prepare(config: Config, planes: Vec<Plane>) -> anyhow::Result<web::
             tracing::info!("created the first admin account `admin`");
         }
     }
+    let mailer = crate::notify::transport::Mailer::from_config(&config)?;
+    tracing::info!(transport = ?mailer, "mail transport ready");
     Ok(web::Data::new(AppState {
         config: Arc::new(config),
         planes: all,
@@ -209,6 +215,8 @@ pub async fn prepare(config: Config, planes: Vec<Plane>) -> anyhow::Result<web::
         platform_time,
         sequencer_signal: Arc::new(Notify::new()),
         job_wake: Arc::new(Notify::new()),
+        mail_wake: Arc::new(Notify::new()),
+        mailer,
         hub: EventHub::new(),
         sequencer_stats: Arc::new(sequencer::SequencerStats::default()),
     }))
@@ -237,6 +245,14 @@ pub fn spawn_tasks(state: &web::Data<AppState>) -> Vec<JoinHandle<()>> {
                 pool.clone(),
                 plane,
                 state.job_wake.clone(),
+            )));
+            tasks.push(tokio::spawn(crate::notify::worker::run(
+                pool.clone(),
+                plane,
+                state.mailer.clone(),
+                state.config.mail.clone(),
+                state.mail_wake.clone(),
+                state.metrics.clone(),
             )));
         }
     }

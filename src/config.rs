@@ -8,7 +8,15 @@
 //! - `GGZY_LISTEN` (default `127.0.0.1:8080`), `GGZY_DATA_DIR` (default `.data`).
 //! - `GGZY_ADMIN_PASSWORD` — the first admin's password, on first start.
 //! - `GGZY_SANDBOX` — `1` for a sandbox server.
-//! - `GGZY_SMTP_URL`, `GGZY_METRICS_TOKEN`, `GGZY_TRUSTED_PROXIES` (comma-separated IPs/CIDRs).
+//! - `GGZY_SMTP_URL` — `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465` (TLS), or
+//!   `smtp://host:25` (plain, local relays and tests); credentials in the URL
+//!   (`smtps://user:pass@host`) or in `GGZY_SMTP_USER` / `GGZY_SMTP_PASSWORD`. Unset: mail is
+//!   written as `.eml` files under `$GGZY_DATA_DIR/mail/` (lettre's file transport).
+//! - `GGZY_MAIL_FROM` — the sender (default `公共资源交易平台 <noreply@ggzy.localhost>`);
+//!   `GGZY_MAIL_MAX_ATTEMPTS` (default 8, then the mail is dead-lettered),
+//!   `GGZY_MAIL_RETRY_MS` (first retry delay, doubling, default 5000), `GGZY_MAIL_POLL_MS`
+//!   (how often an idle mail worker looks for due mail, default 1000).
+//! - `GGZY_METRICS_TOKEN`, `GGZY_TRUSTED_PROXIES` (comma-separated IPs/CIDRs).
 //! - `GGZY_REGION_CODE` — the centre's 6-digit region code (default `440400`), recorded at setup.
 //! - `GGZY_JWT_PUBLIC_KEY_FILE` — for a plane process that verifies tokens but does not mint them.
 //! - `GGZY_DB_POOL_SIZE` — connections per plane pool (default 16).
@@ -40,6 +48,10 @@ pub struct Config {
     pub sandbox: bool,
     /// SMTP URL; unset → file transport.
     pub smtp_url: Option<String>,
+    /// SMTP user and password, when not in the URL.
+    pub smtp_credentials: Option<SmtpCredentials>,
+    /// Mail delivery settings.
+    pub mail: MailSettings,
     /// Bearer token that opens `/metrics` to non-loopback clients.
     pub metrics_token: Option<String>,
     /// Proxies whose `X-Forwarded-For` is trusted.
@@ -55,6 +67,67 @@ pub struct Config {
     /// The OCDS ocid prefix (`GGZY_OCID_PREFIX`; a real one is registered with the Open
     /// Contracting Partnership; default `ocds-xxxxxx-<region code>`).
     pub ocid_prefix: String,
+}
+
+/// SMTP login given apart from the URL (the password never appears in `Debug`).
+#[derive(Clone)]
+pub struct SmtpCredentials {
+    /// The SMTP user.
+    pub user: String,
+    /// The SMTP password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for SmtpCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpCredentials({}, ***)", self.user)
+    }
+}
+
+/// How mail is sent and retried.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// The sender mailbox (`Name <addr>`).
+    pub from: String,
+    /// Attempts before a mail is dead-lettered.
+    pub max_attempts: i32,
+    /// The first retry delay; each further one doubles (capped at one hour).
+    pub retry_base_ms: u64,
+    /// How often an idle worker polls for due mail (it is also woken after each commit).
+    pub poll_ms: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            from: "公共资源交易平台 <noreply@ggzy.localhost>".into(),
+            max_attempts: 8,
+            retry_base_ms: 5_000,
+            poll_ms: 1_000,
+        }
+    }
+}
+
+impl MailSettings {
+    fn from_env() -> anyhow::Result<MailSettings> {
+        let d = MailSettings::default();
+        let num = |name: &str, default: u64| -> anyhow::Result<u64> {
+            var(name)
+                .map(|v| v.parse::<u64>().with_context(|| name.to_string()))
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        let max_attempts = num("GGZY_MAIL_MAX_ATTEMPTS", d.max_attempts as u64)?;
+        if !(1..=100).contains(&max_attempts) {
+            bail!("GGZY_MAIL_MAX_ATTEMPTS must be between 1 and 100");
+        }
+        Ok(MailSettings {
+            from: var("GGZY_MAIL_FROM").unwrap_or(d.from),
+            max_attempts: max_attempts as i32,
+            retry_base_ms: num("GGZY_MAIL_RETRY_MS", d.retry_base_ms)?,
+            poll_ms: num("GGZY_MAIL_POLL_MS", d.poll_ms)?.max(10),
+        })
+    }
 }
 
 fn var(name: &str) -> Option<String> {
@@ -105,6 +178,11 @@ impl Config {
             admin_password: var("GGZY_ADMIN_PASSWORD"),
             sandbox: matches!(var("GGZY_SANDBOX").as_deref(), Some("1" | "true" | "yes")),
             smtp_url: var("GGZY_SMTP_URL"),
+            smtp_credentials: var("GGZY_SMTP_USER").map(|user| SmtpCredentials {
+                user,
+                password: var("GGZY_SMTP_PASSWORD").unwrap_or_default(),
+            }),
+            mail: MailSettings::from_env()?,
             metrics_token: var("GGZY_METRICS_TOKEN"),
             trusted_proxies,
             region_code,
@@ -138,6 +216,8 @@ impl Config {
             admin_password: None,
             sandbox,
             smtp_url: None,
+            smtp_credentials: None,
+            mail: MailSettings::default(),
             metrics_token: None,
             trusted_proxies: Vec::new(),
             region_code: "440400".into(),

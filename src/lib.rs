@@ -17,6 +17,7 @@ pub mod execute;
 pub mod http;
 pub mod identity;
 pub mod ocds;
+pub mod notify;
 pub mod ops;
 pub mod public;
 pub mod roles;

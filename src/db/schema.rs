@@ -900,3 +900,36 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    /// Mails queued in business transactions and delivered by each plane's mail worker.
+    mails (id) {
+        id -> Uuid,
+        region_code -> Text,
+        plane -> Text,
+        topic -> Text,
+        subject_type -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        to_user -> Nullable<Uuid>,
+        to_addr -> Text,
+        to_name -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Bidders' subscriptions to new notices of a line of business (execute).
+    mail_subscriptions (user_id, category) {
+        user_id -> Uuid,
+        category -> Text,
+        region_code -> Text,
+        created_at -> Timestamptz,
+    }
+}

@@ -234,6 +234,8 @@ pub async fn decide(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult
                 details,
             )
             .await?;
+            crate::notify::triggers::complaint_decided(c, id, cmd.decision == "upheld", text, late)
+                .await?;
             Ok::<_, AppError>(json!({"complaint_id": id, "status": cmd.decision,
                                      "due_at": clock::fmt(due), "late": late}))
         })

@@ -158,7 +158,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Adds `X-Server-Time`, `X-Request-Id` and (sandbox) `X-GGZY-Sandbox`; records request metrics;
-/// wakes the sequencer after a state-changing request.
+/// wakes the sequencer (and the mail workers, if mail was queued) after a state-changing request.
 pub async fn decorate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -175,6 +175,10 @@ pub async fn decorate(
         .observe(&route, method.as_str(), status, started.elapsed());
     if method != actix_web::http::Method::GET {
         state.sequencer_signal.notify_one();
+        // the request queued mail: idle mail workers look now rather than at their next poll
+        if crate::notify::outbox::take_queued() {
+            state.mail_wake.notify_waiters();
+        }
     }
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&crate::core::clock::fmt(state.platform_time.now())) {

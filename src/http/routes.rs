@@ -83,7 +83,7 @@ macro_rules! route_table {
     };
 }
 
-use crate::{decide, execute, identity, ocds, ops, public, supervise, transparency};
+use crate::{decide, execute, identity, notify, ocds, ops, public, supervise, transparency};
 use Access::*;
 use Role::*;
 
@@ -149,6 +149,7 @@ route_table! {
     // served by execute, which holds the draw's secret seed and reveals it only after the result
     GET "/api/v1/tenders/{id}/committee", Execute, Public => execute::tenders::committee::get_committee;
     GET "/api/v1/me/committees", Execute, Roles(&[Expert, Purchaser]) => execute::tenders::committee::my_committees;
+    POST "/api/v1/me/subscriptions", Execute, Roles(&[Bidder]) => notify::subscriptions::subscribe;
     POST "/api/v1/tenders/{id}/scores", Execute, Roles(&[Expert, Purchaser]) => execute::tenders::scoring::submit_scores;
     POST "/api/v1/tenders/{id}/evaluation/finalize", Execute, Roles(&[CenterStaff]) => execute::tenders::scoring::finalize;
     GET "/api/v1/tenders/{id}/candidates", Public, Public => execute::tenders::scoring::candidates;

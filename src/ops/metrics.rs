@@ -19,6 +19,7 @@ pub struct Metrics {
     latency: HistogramVec,
     pools: IntGaugeVec,
     gauges: IntGaugeVec,
+    mails: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -58,8 +59,17 @@ impl Metrics {
         .expect("static metric definition");
         let gauges = IntGaugeVec::new(Opts::new("state", "jobs and sequencer state"), &["name"])
             .expect("static metric definition");
+        let mails = IntCounterVec::new(
+            Opts::new(
+                "mail_deliveries_total",
+                "mail delivery attempts by plane and outcome (sent, retry, dead)",
+            ),
+            &["plane", "outcome"],
+        )
+        .expect("static metric definition");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(mails.clone()),
             Box::new(latency.clone()),
             Box::new(pools.clone()),
             Box::new(gauges.clone()),
@@ -72,7 +82,13 @@ impl Metrics {
             latency,
             pools,
             gauges,
+            mails,
         }
+    }
+
+    /// Counts one mail delivery attempt.
+    pub fn mail(&self, plane: &str, outcome: &str) {
+        self.mails.with_label_values(&[plane, outcome]).inc();
     }
 
     /// Records one request.

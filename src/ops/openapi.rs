@@ -84,6 +84,7 @@ impl Modify for Security {
         crate::execute::tenders::committee::declare,
         crate::execute::tenders::committee::get_committee,
         crate::execute::tenders::committee::my_committees,
+        crate::notify::subscriptions::subscribe,
         crate::execute::tenders::scoring::submit_scores,
         crate::execute::tenders::scoring::finalize,
         crate::execute::tenders::scoring::candidates,

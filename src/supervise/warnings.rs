@@ -222,6 +222,18 @@ pub async fn scan(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::R
                 data,
             )
             .await?;
+            crate::notify::triggers::warning_raised(
+                conn,
+                r.id,
+                &r.level,
+                &r.rule,
+                &r.citation,
+                &r.owner,
+                r.subject_id,
+                r.due_at,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("mailing the owner of warning {}: {e:?}", r.id))?;
         }
     }
     Ok(raised)

@@ -493,7 +493,7 @@ async fn a_listing_with_two_bidders_ends_on_site_and_one_below_reserve_is_unsold
     assert_eq!(overdue, 2, "both lots have unrefunded deposits");
 }
 
-fn property(announce: DateTime<Utc>) -> Value {
+pub(crate) fn property(announce: DateTime<Utc>) -> Value {
     let start = announce + Duration::days(45);
     json!({"format": "online_multi_round", "start_price": "5000000.00", "increment": "10000.00", "deposit_amount": "500000.00",
            "announcement_at": announce, "starts_at": start, "free_bidding_until": start + Duration::hours(2),

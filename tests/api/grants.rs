@@ -91,8 +91,9 @@ fn expected(owner: &str, role: &str, privilege: &str) -> Option<bool> {
         ("shared", "INSERT") => Some(writer),
         ("shared", _) => Some(false),
         ("core", _) => Some(false),
-        ("jobs", "DELETE") => Some(false),
-        ("jobs", _) => Some(writer),
+        // per-plane work queues (row-level security keeps each plane to its own rows)
+        ("jobs" | "mail", "DELETE") => Some(false),
+        ("jobs" | "mail", _) => Some(writer),
         ("sequencer", "INSERT") => (role != "ggzy_sequencer").then_some(false),
         ("sequencer", "DELETE") => Some(false),
         ("sequencer", "UPDATE") => None, // its watermark row only

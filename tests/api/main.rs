@@ -9,6 +9,7 @@ mod grants;
 mod helpers;
 mod holds;
 mod ocds;
+mod mail;
 mod opening_audit;
 mod procurement;
 mod public;

@@ -733,6 +733,10 @@ async fn construction_tender_end_to_end_with_real_sealing_and_a_drawn_committee(
         assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
     }
     evaluate_award_and_file(&app, &w, &tender, &bidders).await;
+    // the result is mailed to every bidder (the file transport, the embedded default)
+    let mut all: Vec<Uuid> = bidders.iter().map(|b| b.id).collect();
+    all.push(late_bidder.id);
+    crate::mail::assert_award_mailed(&app, &tender, &all).await;
 }
 
 /// The regulator's pool (eight experts of `specialty`, two economic), the witnessed draw of four

@@ -141,7 +141,7 @@ async fn overlapping_bookings_of_a_venue_are_refused() {
 }
 
 /// Publishes a construction tender, lets three bidders bid and opens it (two holders' pieces).
-async fn opened_tender(app: &TestApp, w: &World) -> (String, Vec<TestUser>) {
+pub(crate) async fn opened_tender(app: &TestApp, w: &World) -> (String, Vec<TestUser>) {
     let (tender, deadline) = create_tender(app, w, 25).await;
     designate_and_register(app, w, &tender).await;
     publish(app, w, &tender).await;

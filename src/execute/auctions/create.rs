@@ -288,6 +288,7 @@ pub async fn publish(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppResu
                 s.clone(),
             )
             .await?;
+            crate::notify::triggers::auction_published(c, id).await?;
             Ok::<_, AppError>(s)
         })
         .await?;

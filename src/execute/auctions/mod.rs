@@ -315,6 +315,7 @@ async fn extend(conn: &mut AsyncPgConnection, a: &mut AuctionRow) -> AppResult<b
         details,
     )
     .await?;
+    crate::notify::triggers::auction_extended(conn, a.id, a.starts_at).await?;
     Ok(true)
 }
 
@@ -479,6 +480,8 @@ async fn close(
                "reserve_price": reserve.map(|p| format!("{p:.2}")), "closed_at": clock::fmt(at)}),
     )
     .await?;
+    let price = a.current_price.filter(|_| sold).map(|p| format!("{p:.2}"));
+    crate::notify::triggers::auction_closed(conn, a.id, price.as_deref()).await?;
     // deposits of the others are due for refund within the rule set's period (5 工作日,
     // 招拍挂规定 第二十一条; property lots follow the same rule until an exchange sets its own)
     let rules = crate::decide::rules::load_rules(conn).await?;

@@ -75,6 +75,8 @@ pub async fn award(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<
             audit::record(c, &actor, "tender.award", subject.clone(), notice.clone()).await?;
             outbox::emit(c, Kind::Public, "tender.award", subject.clone(), notice.clone()).await?;
             outbox::emit(c, Kind::Event, "tender.awarded", subject, json!({"bid_id": cmd.bid_id})).await?;
+            let price = price.map(|p| format!("{p:.2}"));
+            crate::notify::triggers::awarded(c, id, &name, price.as_deref()).await?;
             Ok::<_, AppError>(notice)
         })
         .await?;

@@ -208,6 +208,9 @@ pub async fn close(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
         )
         .await?;
     }
+    if enough {
+        crate::notify::triggers::opening_due(conn, id, finals.len()).await?;
+    }
     Ok(())
 }
 

@@ -439,7 +439,7 @@ async fn complete(
         json!({"round": t.round, "opened": opened, "reason": reason}),
     )
     .await?;
-    if let Some(reason) = reason {
+    if let Some(reason) = reason.as_deref() {
         // the failure is public (流标): the OCDS feed reports it as a tender cancellation
         outbox::emit(
             conn,
@@ -451,6 +451,7 @@ async fn complete(
         )
         .await?;
     }
+    crate::notify::triggers::opening_record(conn, t.id, opened, reason.as_deref()).await?;
     Ok(next)
 }
 
@@ -610,6 +611,7 @@ pub async fn postpone(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResu
             json!({"old_time": clock::fmt(t.opening_at), "new_time": clock::fmt(cmd.new_time), "reason": cmd.reason.trim()})).await?;
         outbox::emit(c, Kind::Public, "tender.opening_postponed", subject,
             json!({"tender_id": id, "new_time": clock::fmt(cmd.new_time), "reason": cmd.reason.trim()})).await?;
+        crate::notify::triggers::opening_postponed(c, id, cmd.reason.trim()).await?;
         Ok::<_, AppError>(())
     })
     .await?;

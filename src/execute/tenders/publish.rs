@@ -25,6 +25,7 @@ use crate::decide::rules::{calendar_missing, load_calendar, load_rules, procedur
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::body::Command;
 use crate::http::ctx::Ctx;
+use crate::notify;
 use crate::rules::schedule::{self, TenderSchedule};
 
 /// The sealing suite published with the notice.
@@ -122,6 +123,7 @@ pub async fn publish(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppResu
         audit::record(c, &actor, "tender.publish", subject.clone(), json!({"notice_sha256": notice_sha256})).await?;
         outbox::emit(c, Kind::Public, "tender.notice", subject.clone(), notice).await?;
         outbox::emit(c, Kind::Event, "tender.published", subject, json!({"code": t.code, "bid_deadline": clock::fmt(t.bid_deadline)})).await?;
+        notify::triggers::tender_published(c, id).await?;
         Ok::<_, AppError>(())
     })
     .await?;
@@ -205,6 +207,7 @@ pub async fn clarify(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResul
             audit::record(c, &actor, "tender.clarify", subject.clone(), details.clone()).await?;
             outbox::emit(c, Kind::Public, "tender.clarification", subject.clone(), details).await?;
             outbox::emit(c, Kind::Event, "tender.clarified", subject, json!({"bid_deadline": clock::fmt(deadline)})).await?;
+            notify::triggers::clarified(c, id, cmd.text.trim(), deadline != t.bid_deadline).await?;
             let _ = TenderStatus::Bidding;
             Ok::<_, AppError>(json!({"id": cid, "bid_deadline": clock::fmt(deadline), "server_time": clock::fmt(now)}))
         })

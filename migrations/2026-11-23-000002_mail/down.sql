@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS mail_subscriptions;
+DROP TABLE IF EXISTS mails;
