@@ -17,6 +17,7 @@ pub mod execute;
 pub mod http;
 pub mod identity;
 pub mod ops;
+pub mod pages;
 pub mod roles;
 pub mod rules;
 pub mod sealing;
