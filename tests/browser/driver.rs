@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 
 /// The W3C element reference key.
-const ELEMENT: &str = "element-6066-11e4-a52f-4a4e5d8e6f90";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Whether the browser tests are skipped (`GGZY_SKIP_BROWSER=1`); a missing chromium is a failure otherwise.
 pub fn skipped(test: &str) -> bool {
@@ -181,8 +181,12 @@ impl Browser {
             }
             if started.elapsed() > within {
                 let status = self
-                    .js("return document.getElementById('status')?.textContent", json!([]))
+                    .js(
+                        "return [location.href, document.readyState, document.getElementById('status')?.textContent, document.documentElement.outerHTML.slice(0, 600)]",
+                        json!([]),
+                    )
                     .await;
+                let _ = self.screenshot("failure").await;
                 panic!("{css} did not show within {within:?} (page status: {status})");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -240,13 +244,15 @@ impl Drop for Browser {
         // End the session (chromedriver closes Chromium), then chromedriver itself: on a blocking
         // thread with its own runtime, since Drop cannot await.
         let url = format!("{}/session/{}", self.driver_url, self.session);
-        let http = self.http.clone();
         let _ = std::thread::spawn(move || {
             if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             {
-                let _ = rt.block_on(http.delete(url).send());
+                // a client of this runtime: the test's client belongs to the test's runtime
+                rt.block_on(async move {
+                    let _ = reqwest::Client::new().delete(url).send().await;
+                });
             }
         })
         .join();
