@@ -166,6 +166,26 @@ async function fingerprint() {
   ].join("|");
   return `web-${(await sha256Hex(new TextEncoder().encode(traits))).slice(0, 32)}`;
 }
+var STATUS_NAMES = {
+  draft: "草稿",
+  bidding: "投标中",
+  closed: "已截标",
+  opening: "开标中",
+  evaluation: "评标中",
+  publicity: "公示中",
+  awarded: "已定标",
+  contracted: "已签约",
+  failed: "流标",
+  cancelled: "已终止",
+  scheduled: "未开始",
+  listing: "挂牌期",
+  free_bidding: "自由竞价",
+  timed: "限时竞价",
+  on_site: "现场竞价"
+};
+function statusName(s) {
+  return STATUS_NAMES[s] || s || "—";
+}
 
 // node_modules/@noble/hashes/utils.js
 function isBytes(a) {
@@ -8752,7 +8772,7 @@ async function loadTender() {
     const t = await api(`/tenders/${tenderId}`);
     document.getElementById("tender-title").textContent = `${t.code || ""} ${t.title || ""}`;
     document.getElementById("tender-deadline").textContent = showTime(t.bid_deadline);
-    document.getElementById("tender-status").textContent = t.status;
+    document.getElementById("tender-status").textContent = statusName(t.status);
     document.getElementById("tender-max").textContent = showMoney(t.max_price);
     const s = t.sealing;
     if (!s || s.format !== "ggzy-sealed-bid/1") throw new Error("该招标项目没有加密公钥（尚未发布？）");
@@ -8816,7 +8836,8 @@ async function onSubmit(ev) {
       el("p", {}, "密封文件 SHA-256：", el("code", { id: "receipt-sha" }, receipt.envelope_sha256 || "")),
       el("p", { class: match ? "ok" : "error", id: "receipt-check" }, match ? "与本机计算的哈希一致" : "与本机计算的哈希不一致！")
     );
-    say(`投标文件已加密递交，报价 ${showMoney(price)} 未离开本浏览器的明文。`, match ? "ok" : "error");
+    say(`投标文件已加密递交：报价 ${showMoney(price)} 只以密文离开本浏览器。`, match ? "ok" : "error");
+    box.scrollIntoView();
   } catch (e) {
     say(`递交失败：${e.message}${e.code ? `（${e.code}）` : ""}`, "error");
   } finally {

@@ -148,6 +148,53 @@ function initAuth(onReady) {
   render();
   if (token() && currentUser() && onReady) onReady(currentUser());
 }
+var STATUS_NAMES = {
+  draft: "草稿",
+  bidding: "投标中",
+  closed: "已截标",
+  opening: "开标中",
+  evaluation: "评标中",
+  publicity: "公示中",
+  awarded: "已定标",
+  contracted: "已签约",
+  failed: "流标",
+  cancelled: "已终止",
+  scheduled: "未开始",
+  listing: "挂牌期",
+  free_bidding: "自由竞价",
+  timed: "限时竞价",
+  on_site: "现场竞价"
+};
+function statusName(s) {
+  return STATUS_NAMES[s] || s || "—";
+}
+var EVENT_NAMES = {
+  "auction.bid": "竞价出价",
+  "auction.extended": "竞价延时",
+  "auction.stage": "竞价阶段变更",
+  "auction.suspended": "竞价暂停",
+  "auction.resumed": "竞价恢复",
+  "auction.closed": "竞价结束",
+  "tender.published": "招标公告发布",
+  "tender.clarified": "澄清/修改",
+  "tender.closed": "截标",
+  "tender.opening_shares": "持钥人提交分片",
+  "tender.opened": "开标",
+  "tender.failed": "流标",
+  "tender.publicity_started": "中标候选人公示",
+  "tender.awarded": "定标",
+  "tender.contracted": "签订合同",
+  "tender.cancelled": "终止招标",
+  "warning.raised": "预警",
+  "warning.resolved": "预警已处理",
+  "observation.recorded": "社会监督意见",
+  "observation.answered": "监督意见已答复",
+  "complaint.filed": "投诉",
+  "venue.booked": "场地预约"
+};
+function eventName(t) {
+  return EVENT_NAMES[t] || t;
+}
 
 // src/pages/floor.js
 var lastSeq = 0;
@@ -157,7 +204,7 @@ function tenderRow(t) {
     { dataset: { id: t.id } },
     el("td", {}, t.code),
     el("td", {}, t.title),
-    el("td", {}, t.status),
+    el("td", {}, statusName(t.status)),
     el("td", {}, showTime(t.bid_deadline)),
     el("td", {}, showTime(t.opening_at))
   );
@@ -168,7 +215,7 @@ function auctionRow(a) {
     { dataset: { id: a.id } },
     el("td", {}, a.code),
     el("td", {}, a.title),
-    el("td", { class: "stage" }, a.paused ? `${a.stage}（暂停）` : a.stage),
+    el("td", { class: "stage" }, a.paused ? `${statusName(a.stage)}（暂停）` : statusName(a.stage)),
     el("td", { class: "price", dataset: { amount: a.current_price || "" } }, showMoney(a.current_price)),
     el("td", { class: "count" }, String(a.bid_count)),
     el("td", { class: "ends" }, showTime(a.ends_at))
@@ -181,7 +228,7 @@ function onEvent(m) {
     el(
       "li",
       { dataset: { seq: m.seq, type: m.type } },
-      `${showTime(m.at)} ${m.type} ${m.subject_type || ""} `,
+      `${showTime(m.at)}　${eventName(m.type)}　`,
       m.data?.amount ? showMoney(m.data.amount) : ""
     )
   );

@@ -149,17 +149,29 @@ function initAuth(onReady) {
 function pageData(name) {
   return document.querySelector("main").dataset[name];
 }
-
-// src/pages/hall.js
-var auctionId = pageData("auction");
-var STAGES = {
+var STATUS_NAMES = {
+  draft: "草稿",
+  bidding: "投标中",
+  closed: "已截标",
+  opening: "开标中",
+  evaluation: "评标中",
+  publicity: "公示中",
+  awarded: "已定标",
+  contracted: "已签约",
+  failed: "流标",
+  cancelled: "已终止",
   scheduled: "未开始",
   listing: "挂牌期",
   free_bidding: "自由竞价",
   timed: "限时竞价",
-  on_site: "现场竞价",
-  closed: "已结束"
+  on_site: "现场竞价"
 };
+function statusName(s) {
+  return STATUS_NAMES[s] || s || "—";
+}
+
+// src/pages/hall.js
+var auctionId = pageData("auction");
 var remainingAtAnchor = null;
 var serverAtAnchor = null;
 var anchorMono = 0;
@@ -176,7 +188,7 @@ function apply(state) {
   if (state.server_time) anchor(state);
   const status = state.status || state.stage;
   if (status) {
-    document.getElementById("stage").textContent = STAGES[status] || status;
+    document.getElementById("stage").textContent = status === "closed" ? "已结束" : statusName(status);
     closed = status === "closed";
   }
   if (state.type === "closed") closed = true;

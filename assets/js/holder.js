@@ -7605,6 +7605,26 @@ function unb64(s) {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
+var STATUS_NAMES = {
+  draft: "草稿",
+  bidding: "投标中",
+  closed: "已截标",
+  opening: "开标中",
+  evaluation: "评标中",
+  publicity: "公示中",
+  awarded: "已定标",
+  contracted: "已签约",
+  failed: "流标",
+  cancelled: "已终止",
+  scheduled: "未开始",
+  listing: "挂牌期",
+  free_bidding: "自由竞价",
+  timed: "限时竞价",
+  on_site: "现场竞价"
+};
+function statusName(s) {
+  return STATUS_NAMES[s] || s || "—";
+}
 
 // src/pages/holder.js
 var tenderId = pageData("tender");
@@ -7647,9 +7667,9 @@ async function onSubmit(ev) {
     const out = document.getElementById("result");
     out.hidden = false;
     out.replaceChildren(
-      el("p", {}, "本方：", branch || "—", "；已提交分片：", String(shares.length)),
+      el("p", {}, "本方：", { decide: "决策方", execute: "执行方", supervise: "监督方" }[branch] || "—", "；已提交分片：", String(shares.length)),
       el("p", {}, "尚待解密的投标：", el("span", { id: "waiting" }, String(res.waiting ?? "—"))),
-      el("p", {}, "项目状态：", el("span", { id: "opening-status" }, res.status || "—"))
+      el("p", {}, "项目状态：", el("span", { id: "opening-status" }, statusName(res.status)))
     );
     say("分片已提交，私钥未离开本浏览器。", "ok");
   } catch (e) {

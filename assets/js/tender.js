@@ -141,6 +141,26 @@ function initAuth(onReady) {
 function pageData(name) {
   return document.querySelector("main").dataset[name];
 }
+var STATUS_NAMES = {
+  draft: "草稿",
+  bidding: "投标中",
+  closed: "已截标",
+  opening: "开标中",
+  evaluation: "评标中",
+  publicity: "公示中",
+  awarded: "已定标",
+  contracted: "已签约",
+  failed: "流标",
+  cancelled: "已终止",
+  scheduled: "未开始",
+  listing: "挂牌期",
+  free_bidding: "自由竞价",
+  timed: "限时竞价",
+  on_site: "现场竞价"
+};
+function statusName(s) {
+  return STATUS_NAMES[s] || s || "—";
+}
 
 // src/pages/tender.js
 var tenderId = pageData("tender");
@@ -160,7 +180,7 @@ section("notice", `/tenders/${tenderId}`, (t) => {
     el(
       "table",
       { class: "kv" },
-      kv("状态", t.status),
+      kv("状态", statusName(t.status)),
       kv("招标方式", t.method),
       kv("最高投标限价", showMoney(t.max_price)),
       kv("文件获取", `${showTime(t.documents_from)} 至 ${showTime(t.documents_until)}`),
@@ -193,7 +213,7 @@ section("opening", `/tenders/${tenderId}/opening`, (o) => [
         "tr",
         {},
         el("td", {}, b.bidder_name || b.org_code || ""),
-        el("td", {}, b.status),
+        el("td", {}, b.status === "opened" ? "已解密" : b.status),
         el("td", { class: "price" }, showMoney(b.price)),
         el("td", {}, b.duration_days ?? "—")
       )

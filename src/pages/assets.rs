@@ -90,9 +90,18 @@ pub async fn serve(path: web::Path<String>) -> Result<HttpResponse, AppError> {
         .find(|a| a.path == want)
         .ok_or_else(|| AppError::not_found("asset"))?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        ))
+        .insert_header((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         // Not immutable: the names carry no hash; a short cache keeps a redeploy visible.
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")))
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        ))
         .body(asset.bytes))
 }

@@ -46,7 +46,9 @@ fn chromium_binary() -> String {
             return p.into();
         }
     }
-    panic!("chromium is not installed: run scripts/test.d/10-chromium.sh (or set GGZY_SKIP_BROWSER=1)");
+    panic!(
+        "chromium is not installed: run scripts/test.d/10-chromium.sh (or set GGZY_SKIP_BROWSER=1)"
+    );
 }
 
 impl Browser {
@@ -173,7 +175,11 @@ impl Browser {
         loop {
             if let Some(id) = self.try_find(css).await {
                 let shown = self
-                    .cmd(reqwest::Method::GET, &format!("/element/{id}/displayed"), None)
+                    .cmd(
+                        reqwest::Method::GET,
+                        &format!("/element/{id}/displayed"),
+                        None,
+                    )
                     .await;
                 if shown == json!(true) {
                     return id;

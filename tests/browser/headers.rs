@@ -35,12 +35,21 @@ fn subresources(html: &str) -> Vec<(String, String)> {
     for (i, _) in html.match_indices("<script") {
         let tag = &html[i..i + html[i..].find('>').unwrap()];
         let src = attr(tag, "src").expect("no inline scripts");
-        assert!(html[i..].starts_with(&format!("{tag}></script>")), "an inline script body");
-        out.push((src, attr(tag, "integrity").expect("a script without integrity")));
+        assert!(
+            html[i..].starts_with(&format!("{tag}></script>")),
+            "an inline script body"
+        );
+        out.push((
+            src,
+            attr(tag, "integrity").expect("a script without integrity"),
+        ));
     }
     for (i, _) in html.match_indices("<link rel=\"stylesheet\"") {
         let tag = &html[i..i + html[i..].find('>').unwrap()];
-        out.push((attr(tag, "href").unwrap(), attr(tag, "integrity").expect("integrity")));
+        out.push((
+            attr(tag, "href").unwrap(),
+            attr(tag, "integrity").expect("integrity"),
+        ));
     }
     out
 }
@@ -70,7 +79,10 @@ async fn pages_send_a_strict_csp_and_sri_that_match_the_committed_bundles() {
         let h = r.headers().clone();
         assert_eq!(h["content-type"], "text/html; charset=utf-8");
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("script-src 'self';") && csp.contains("default-src 'none'"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self';") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe"), "{csp}");
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["x-frame-options"], "DENY");
@@ -86,7 +98,11 @@ async fn pages_send_a_strict_csp_and_sri_that_match_the_committed_bundles() {
             let sri = format!("sha256-{}", B64.encode(Sha256::digest(&served)));
             assert_eq!(sri, integrity, "{path}: {src}");
             let committed = std::fs::read(root.join(src.trim_start_matches('/'))).unwrap();
-            assert_eq!(served.as_ref(), committed.as_slice(), "{src} is the committed file");
+            assert_eq!(
+                served.as_ref(),
+                committed.as_slice(),
+                "{src} is the committed file"
+            );
             scripts.insert(src, integrity);
         }
     }
@@ -113,8 +129,14 @@ async fn pages_send_a_strict_csp_and_sri_that_match_the_committed_bundles() {
         let status = std::process::Command::new(&esbuild)
             .current_dir(root.join("web"))
             .args(&pages)
-            .args(["--bundle", "--format=esm", "--target=es2022", "--charset=utf8",
-                   "--legal-comments=eof", "--log-level=warning"])
+            .args([
+                "--bundle",
+                "--format=esm",
+                "--target=es2022",
+                "--charset=utf8",
+                "--legal-comments=eof",
+                "--log-level=warning",
+            ])
             .arg(format!("--outdir={}", out.display()))
             .status()
             .unwrap();
@@ -131,6 +153,8 @@ async fn pages_send_a_strict_csp_and_sri_that_match_the_committed_bundles() {
         }
         let _ = std::fs::remove_dir_all(out);
     } else {
-        eprintln!("web/node_modules absent: the bundle reproduction check did not run (scripts/web-build installs it)");
+        eprintln!(
+            "web/node_modules absent: the bundle reproduction check did not run (scripts/web-build installs it)"
+        );
     }
 }

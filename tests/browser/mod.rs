@@ -47,7 +47,11 @@ async fn a_bid_sealed_in_the_sealing_page_opens_at_the_opening() {
     let bidder = app.user(Role::Bidder).await;
     let org = bidder.org_code.clone().unwrap();
     let r = app
-        .post(&format!("/api/v1/tenders/{tender}/documents"), Some(&bidder.token), json!({}))
+        .post(
+            &format!("/api/v1/tenders/{tender}/documents"),
+            Some(&bidder.token),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status(), 200);
     // two more bidders seal with the Rust sealer: an open tender opens with three bids at least
@@ -60,9 +64,13 @@ async fn a_bid_sealed_in_the_sealing_page_opens_at_the_opening() {
 
     let browser = Browser::start().await;
     browser.goto(&app.url(&format!("/bid/{tender}"))).await;
-    browser.login(&username(&app, bidder.id).await, PASSWORD).await;
+    browser
+        .login(&username(&app, bidder.id).await, PASSWORD)
+        .await;
     // the recipients shown are the tender's
-    browser.wait_for("#seal-form", Duration::from_secs(10)).await;
+    browser
+        .wait_for("#seal-form", Duration::from_secs(10))
+        .await;
     let shown = browser.text("#recipients").await;
     assert!(shown.contains(w.holders[0].3.as_str()), "{shown}");
     let file = std::env::temp_dir().join(format!("报价单-{}.pdf", Uuid::new_v4().simple()));
@@ -70,7 +78,9 @@ async fn a_bid_sealed_in_the_sealing_page_opens_at_the_opening() {
     browser.type_into("input[name=org_code]", &org).await;
     browser.type_into("input[name=price]", "43210987.6").await;
     browser.type_into("input[name=duration_days]", "300").await;
-    browser.type_into("input[name=project_manager]", "李工").await;
+    browser
+        .type_into("input[name=project_manager]", "李工")
+        .await;
     browser
         .type_into("input[name=attachments]", file.to_str().unwrap())
         .await;
@@ -89,7 +99,10 @@ async fn a_bid_sealed_in_the_sealing_page_opens_at_the_opening() {
         .json()
         .await
         .unwrap();
-    assert_eq!(receipt["envelope_sha256"], browser.text("#receipt-sha").await);
+    assert_eq!(
+        receipt["envelope_sha256"],
+        browser.text("#receipt-sha").await
+    );
     let c = pg(&app.db.url).await;
     let fp: Option<String> = c
         .query_one(
@@ -100,20 +113,29 @@ async fn a_bid_sealed_in_the_sealing_page_opens_at_the_opening() {
         .await
         .unwrap()
         .get(0);
-    assert!(fp.is_some_and(|f| f.starts_with("web-")), "X-Client-Fingerprint sent");
+    assert!(
+        fp.is_some_and(|f| f.starts_with("web-")),
+        "X-Client-Fingerprint sent"
+    );
 
     // the deadline passes; the decide holder opens in its page, the execute holder by the CLI path
     let now = platform_now(&app).await;
-    advance_us(&app, (deadline - now).num_microseconds().unwrap() + 1_000_000).await;
+    advance_us(
+        &app,
+        (deadline - now).num_microseconds().unwrap() + 1_000_000,
+    )
+    .await;
     run_timers(&app).await;
     let (_, holder, identity, _) = &w.holders[0];
     // the tab keeps the bidder's token in sessionStorage: sign out before the holder signs in
-    browser.js("sessionStorage.clear(); return null", json!([])).await;
-    browser.goto(&app.url(&format!("/holder/{tender}"))).await;
-    browser.login(&username(&app, holder.id).await, PASSWORD).await;
     browser
-        .type_into("textarea[name=identity]", identity)
+        .js("sessionStorage.clear(); return null", json!([]))
         .await;
+    browser.goto(&app.url(&format!("/holder/{tender}"))).await;
+    browser
+        .login(&username(&app, holder.id).await, PASSWORD)
+        .await;
+    browser.type_into("textarea[name=identity]", identity).await;
     browser.click("#holder-submit").await;
     browser.wait_for("#waiting", Duration::from_secs(30)).await;
     assert_eq!(browser.text("#waiting").await, "3");
@@ -131,20 +153,33 @@ async fn a_bid_sealed_in_the_sealing_page_opens_at_the_opening() {
     let bids = record["bids"].as_array().unwrap();
     assert_eq!(bids.len(), 3, "{record}");
     assert!(bids.iter().all(|b| b["status"] == "opened"), "{record}");
-    let mine = bids.iter().find(|b| b["org_code"] == org.as_str()).expect("the page's bid");
+    let mine = bids
+        .iter()
+        .find(|b| b["org_code"] == org.as_str())
+        .expect("the page's bid");
     assert_eq!(mine["price"], "43210987.60", "{record}");
     assert_eq!(mine["duration_days"], 300, "{record}");
     assert!(mine["fault"].is_null(), "{record}");
     // the public tender page shows the opened price
     browser.goto(&app.url(&format!("/tenders/{tender}"))).await;
-    browser.wait_for("#opening td.price", Duration::from_secs(10)).await;
+    browser
+        .wait_for("#opening td.price", Duration::from_secs(10))
+        .await;
     let shown = browser.text("#opening").await;
     assert!(shown.contains("¥43,210,987.60"), "{shown}");
     browser.screenshot("tender").await;
     // the SRI of the script that sealed is the one the notice announced
-    let page = app.get(&format!("/bid/{tender}"), None).await.text().await.unwrap();
+    let page = app
+        .get(&format!("/bid/{tender}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
     let announced = notice["scripts"]["/assets/js/bid.js"].as_str().unwrap();
-    assert!(page.contains(&format!("integrity=\"{announced}\"")), "{announced}");
+    assert!(
+        page.contains(&format!("integrity=\"{announced}\"")),
+        "{announced}"
+    );
     let _ = std::fs::remove_file(file);
 }
 
@@ -162,7 +197,9 @@ async fn the_floor_board_shows_a_new_auction_bid_within_a_second_without_reloadi
 
     let browser = Browser::start().await;
     browser.goto(&app.url("/floor")).await;
-    browser.login(&username(&app, l.center.id).await, PASSWORD).await;
+    browser
+        .login(&username(&app, l.center.id).await, PASSWORD)
+        .await;
     let row = format!("#auctions tr[data-id=\"{}\"] td.price", l.id);
     browser.wait_for(&row, Duration::from_secs(10)).await;
     // wait for the live socket, and mark the document: a reload would lose the mark
@@ -172,13 +209,21 @@ async fn the_floor_board_shows_a_new_auction_bid_within_a_second_without_reloadi
         .await
         != json!(true)
     {
-        assert!(started.elapsed() < Duration::from_secs(10), "the floor's socket");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the floor's socket"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    browser.js("window.__mark = 42; return null", json!([])).await;
+    browser
+        .js("window.__mark = 42; return null", json!([]))
+        .await;
     assert_eq!(
         browser
-            .js("return arguments[0] && document.querySelector(arguments[0]).dataset.amount", json!([row]))
+            .js(
+                "return arguments[0] && document.querySelector(arguments[0]).dataset.amount",
+                json!([row])
+            )
             .await,
         json!("")
     );
@@ -188,7 +233,10 @@ async fn the_floor_board_shows_a_new_auction_bid_within_a_second_without_reloadi
     let accepted = Instant::now();
     loop {
         let amount = browser
-            .js("return document.querySelector(arguments[0]).dataset.amount", json!([row]))
+            .js(
+                "return document.querySelector(arguments[0]).dataset.amount",
+                json!([row]),
+            )
             .await;
         if amount == json!("1000000.00") {
             break;
@@ -199,7 +247,10 @@ async fn the_floor_board_shows_a_new_auction_bid_within_a_second_without_reloadi
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert_eq!(browser.js("return window.__mark", json!([])).await, json!(42));
+    assert_eq!(
+        browser.js("return window.__mark", json!([])).await,
+        json!(42)
+    );
     assert_eq!(browser.text(&row).await, "¥1,000,000.00");
     browser.screenshot("floor").await;
 }
@@ -216,7 +267,10 @@ async fn shift_browser_clock(browser: &Browser, ms: i64) {
           globalThis.Date = Shifted; }})();"
     );
     browser
-        .cdp("Page.addScriptToEvaluateOnNewDocument", json!({"source": source}))
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": source}),
+        )
         .await;
 }
 
@@ -245,7 +299,11 @@ async fn the_hall_countdown_is_right_with_the_browser_clock_shifted() {
     let shift_ms: i64 = -(3 * 3600 + 17 * 60) * 1000;
     shift_browser_clock(&browser, shift_ms).await;
     browser.goto(&app.url(&format!("/auctions/{}", l.id))).await;
-    let browser_now = browser.js("return Date.now()", json!([])).await.as_i64().unwrap();
+    let browser_now = browser
+        .js("return Date.now()", json!([]))
+        .await
+        .as_i64()
+        .unwrap();
     assert!(
         (browser_now - Utc::now().timestamp_millis() - shift_ms).abs() < 5000,
         "the browser's clock is shifted"
@@ -256,7 +314,10 @@ async fn the_hall_countdown_is_right_with_the_browser_clock_shifted() {
     let started = Instant::now();
     let remaining = loop {
         let v = browser
-            .js("return document.getElementById('countdown').dataset.remainingMs", json!([]))
+            .js(
+                "return document.getElementById('countdown').dataset.remainingMs",
+                json!([]),
+            )
             .await;
         if let Some(ms) = v.as_str().and_then(|s| s.parse::<i64>().ok()) {
             break ms;
@@ -265,14 +326,20 @@ async fn the_hall_countdown_is_right_with_the_browser_clock_shifted() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let state: Value = app
-        .get(&format!("/api/v1/auctions/{}", l.id), Some(&bidders[0].0.token))
+        .get(
+            &format!("/api/v1/auctions/{}", l.id),
+            Some(&bidders[0].0.token),
+        )
         .await
         .json()
         .await
         .unwrap();
     let ends: chrono::DateTime<Utc> = serde_json::from_value(state["ends_at"].clone()).unwrap();
     let truth = (ends - platform_now(&app).await).num_milliseconds();
-    assert!(truth > 0 && truth <= 60_000, "the bid restarted the 60 s countdown: {truth}");
+    assert!(
+        truth > 0 && truth <= 60_000,
+        "the bid restarted the 60 s countdown: {truth}"
+    );
     assert!(
         (remaining - truth).abs() < 1500,
         "the hall shows {remaining} ms left, the platform says {truth} ms"
@@ -280,7 +347,10 @@ async fn the_hall_countdown_is_right_with_the_browser_clock_shifted() {
     // it counts down (monotonic time), and still agrees a second later
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let later: i64 = browser
-        .js("return document.getElementById('countdown').dataset.remainingMs", json!([]))
+        .js(
+            "return document.getElementById('countdown').dataset.remainingMs",
+            json!([]),
+        )
         .await
         .as_str()
         .unwrap()
@@ -306,11 +376,22 @@ async fn the_portal_supervisor_console_and_api_docs_render() {
     // the portal's script ran (under the CSP, with its SRI): it fetched the platform key
     let started = Instant::now();
     while browser.text("#platform-key").await == "—" {
-        assert!(started.elapsed() < Duration::from_secs(10), "the portal script did not run");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the portal script did not run"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let key: Value = app.get("/api/v1/keys/platform", None).await.json().await.unwrap();
-    assert_eq!(browser.text("#platform-key").await, key["public_key"].as_str().unwrap());
+    let key: Value = app
+        .get("/api/v1/keys/platform", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.text("#platform-key").await,
+        key["public_key"].as_str().unwrap()
+    );
     browser.screenshot("portal").await;
 
     browser.goto(&app.url("/supervise")).await;
@@ -319,12 +400,18 @@ async fn the_portal_supervisor_console_and_api_docs_render() {
         .await;
     let started = Instant::now();
     while browser.text("#warning-count").await == "—" {
-        assert!(started.elapsed() < Duration::from_secs(10), "the console did not load");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the console did not load"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // the token lives in sessionStorage, nowhere else
     let stored = browser
-        .js("return [sessionStorage.getItem('ggzy.token'), localStorage.length, document.cookie]", json!([]))
+        .js(
+            "return [sessionStorage.getItem('ggzy.token'), localStorage.length, document.cookie]",
+            json!([]),
+        )
         .await;
     assert!(stored[0].as_str().is_some_and(|t| t.len() > 20), "{stored}");
     assert_eq!(stored[1], 0);
@@ -332,7 +419,9 @@ async fn the_portal_supervisor_console_and_api_docs_render() {
     browser.screenshot("supervise").await;
 
     browser.goto(&app.url("/api/docs/")).await;
-    browser.wait_for(".swagger-ui", Duration::from_secs(10)).await;
+    browser
+        .wait_for(".swagger-ui", Duration::from_secs(10))
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     browser.screenshot("api-docs").await;
 }

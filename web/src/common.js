@@ -244,3 +244,56 @@ export async function fingerprint() {
   ].join("|");
   return `web-${(await sha256Hex(new TextEncoder().encode(traits))).slice(0, 32)}`;
 }
+
+const STATUS_NAMES = {
+  draft: "草稿",
+  bidding: "投标中",
+  closed: "已截标",
+  opening: "开标中",
+  evaluation: "评标中",
+  publicity: "公示中",
+  awarded: "已定标",
+  contracted: "已签约",
+  failed: "流标",
+  cancelled: "已终止",
+  scheduled: "未开始",
+  listing: "挂牌期",
+  free_bidding: "自由竞价",
+  timed: "限时竞价",
+  on_site: "现场竞价",
+};
+
+/** The zh-CN name of a tender status or an auction stage (the code itself when unknown). */
+export function statusName(s) {
+  return STATUS_NAMES[s] || s || "—";
+}
+
+const EVENT_NAMES = {
+  "auction.bid": "竞价出价",
+  "auction.extended": "竞价延时",
+  "auction.stage": "竞价阶段变更",
+  "auction.suspended": "竞价暂停",
+  "auction.resumed": "竞价恢复",
+  "auction.closed": "竞价结束",
+  "tender.published": "招标公告发布",
+  "tender.clarified": "澄清/修改",
+  "tender.closed": "截标",
+  "tender.opening_shares": "持钥人提交分片",
+  "tender.opened": "开标",
+  "tender.failed": "流标",
+  "tender.publicity_started": "中标候选人公示",
+  "tender.awarded": "定标",
+  "tender.contracted": "签订合同",
+  "tender.cancelled": "终止招标",
+  "warning.raised": "预警",
+  "warning.resolved": "预警已处理",
+  "observation.recorded": "社会监督意见",
+  "observation.answered": "监督意见已答复",
+  "complaint.filed": "投诉",
+  "venue.booked": "场地预约",
+};
+
+/** The zh-CN name of a live event type, with the code for the unknown ones. */
+export function eventName(t) {
+  return EVENT_NAMES[t] || t;
+}

@@ -2,7 +2,7 @@
 // page seals the envelope in the browser (./seal.js) and submits it with
 // PUT /api/v1/tenders/{id}/bids/mine. Only ciphertext leaves the browser.
 
-import { api, el, fingerprint, initAuth, pageData, say, sha256Hex, showMoney, showTime } from "../common.js";
+import { api, el, fingerprint, initAuth, pageData, say, sha256Hex, showMoney, showTime, statusName } from "../common.js";
 import { attachment, buildDocument, normalizePrice, seal } from "../seal.js";
 
 const tenderId = pageData("tender");
@@ -13,7 +13,7 @@ async function loadTender() {
     const t = await api(`/tenders/${tenderId}`);
     document.getElementById("tender-title").textContent = `${t.code || ""} ${t.title || ""}`;
     document.getElementById("tender-deadline").textContent = showTime(t.bid_deadline);
-    document.getElementById("tender-status").textContent = t.status;
+    document.getElementById("tender-status").textContent = statusName(t.status);
     document.getElementById("tender-max").textContent = showMoney(t.max_price);
     const s = t.sealing;
     if (!s || s.format !== "ggzy-sealed-bid/1") throw new Error("该招标项目没有加密公钥（尚未发布？）");
@@ -78,7 +78,8 @@ async function onSubmit(ev) {
       el("p", {}, "密封文件 SHA-256：", el("code", { id: "receipt-sha" }, receipt.envelope_sha256 || "")),
       el("p", { class: match ? "ok" : "error", id: "receipt-check" }, match ? "与本机计算的哈希一致" : "与本机计算的哈希不一致！"),
     );
-    say(`投标文件已加密递交，报价 ${showMoney(price)} 未离开本浏览器的明文。`, match ? "ok" : "error");
+    say(`投标文件已加密递交：报价 ${showMoney(price)} 只以密文离开本浏览器。`, match ? "ok" : "error");
+    box.scrollIntoView();
   } catch (e) {
     say(`递交失败：${e.message}${e.code ? `（${e.code}）` : ""}`, "error");
   } finally {

@@ -1,7 +1,7 @@
 // The floor board for the hall's big screen (交易现场大屏): GET /floor as a snapshot, then
 // /floor/live (WebSocket) from the snapshot's seq, so a new bid shows without reloading.
 
-import { api, el, initAuth, say, showMoney, showTime, wsUrl } from "../common.js";
+import { api, el, eventName, initAuth, say, showMoney, showTime, statusName, wsUrl } from "../common.js";
 
 let lastSeq = 0;
 
@@ -11,7 +11,7 @@ function tenderRow(t) {
     { dataset: { id: t.id } },
     el("td", {}, t.code),
     el("td", {}, t.title),
-    el("td", {}, t.status),
+    el("td", {}, statusName(t.status)),
     el("td", {}, showTime(t.bid_deadline)),
     el("td", {}, showTime(t.opening_at)),
   );
@@ -23,7 +23,7 @@ function auctionRow(a) {
     { dataset: { id: a.id } },
     el("td", {}, a.code),
     el("td", {}, a.title),
-    el("td", { class: "stage" }, a.paused ? `${a.stage}（暂停）` : a.stage),
+    el("td", { class: "stage" }, a.paused ? `${statusName(a.stage)}（暂停）` : statusName(a.stage)),
     el("td", { class: "price", dataset: { amount: a.current_price || "" } }, showMoney(a.current_price)),
     el("td", { class: "count" }, String(a.bid_count)),
     el("td", { class: "ends" }, showTime(a.ends_at)),
@@ -34,7 +34,7 @@ function onEvent(m) {
   if (typeof m.seq === "number") lastSeq = Math.max(lastSeq, m.seq);
   const list = document.getElementById("events");
   list.prepend(
-    el("li", { dataset: { seq: m.seq, type: m.type } }, `${showTime(m.at)} ${m.type} ${m.subject_type || ""} `,
+    el("li", { dataset: { seq: m.seq, type: m.type } }, `${showTime(m.at)}　${eventName(m.type)}　`,
       m.data?.amount ? showMoney(m.data.amount) : ""),
   );
   while (list.children.length > 50) list.lastChild.remove();

@@ -3,17 +3,9 @@
 // (monotonic): the browser's own clock (Date.now()) is never used, so a wrong clock on the
 // bidder's machine shows the true remaining time.
 
-import { api, initAuth, msBetween, pageData, say, showDuration, showMoney, showTime, wsUrl } from "../common.js";
+import { api, initAuth, msBetween, pageData, say, showDuration, showMoney, showTime, statusName, wsUrl } from "../common.js";
 
 const auctionId = pageData("auction");
-const STAGES = {
-  scheduled: "未开始",
-  listing: "挂牌期",
-  free_bidding: "自由竞价",
-  timed: "限时竞价",
-  on_site: "现场竞价",
-  closed: "已结束",
-};
 
 // The anchor: remaining ms and platform time at `anchorMono` (performance.now()).
 let remainingAtAnchor = null;
@@ -34,7 +26,7 @@ function apply(state) {
   if (state.server_time) anchor(state);
   const status = state.status || state.stage;
   if (status) {
-    document.getElementById("stage").textContent = STAGES[status] || status;
+    document.getElementById("stage").textContent = status === "closed" ? "已结束" : statusName(status);
     closed = status === "closed";
   }
   if (state.type === "closed") closed = true;

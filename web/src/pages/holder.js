@@ -3,7 +3,7 @@
 // holder's bundles locally and submits only the pieces (POST /tenders/{id}/opening/shares).
 
 import { Decrypter } from "age-encryption";
-import { api, el, initAuth, pageData, say, unb64 } from "../common.js";
+import { api, el, initAuth, pageData, say, statusName, unb64 } from "../common.js";
 
 const tenderId = pageData("tender");
 
@@ -51,9 +51,9 @@ async function onSubmit(ev) {
     const out = document.getElementById("result");
     out.hidden = false;
     out.replaceChildren(
-      el("p", {}, "本方：", branch || "—", "；已提交分片：", String(shares.length)),
+      el("p", {}, "本方：", { decide: "决策方", execute: "执行方", supervise: "监督方" }[branch] || "—", "；已提交分片：", String(shares.length)),
       el("p", {}, "尚待解密的投标：", el("span", { id: "waiting" }, String(res.waiting ?? "—"))),
-      el("p", {}, "项目状态：", el("span", { id: "opening-status" }, res.status || "—")),
+      el("p", {}, "项目状态：", el("span", { id: "opening-status" }, statusName(res.status))),
     );
     say("分片已提交，私钥未离开本浏览器。", "ok");
   } catch (e) {

@@ -1,7 +1,7 @@
 // A tender's public page (招标公告与公开记录): the notice, the tender documents list, the closing
 // manifest, the opening record and the candidates, each from its public route once published.
 
-import { api, el, initAuth, pageData, say, showMoney, showTime } from "../common.js";
+import { api, el, initAuth, pageData, say, showMoney, showTime, statusName } from "../common.js";
 
 const tenderId = pageData("tender");
 
@@ -23,7 +23,7 @@ section("notice", `/tenders/${tenderId}`, (t) => {
     el(
       "table",
       { class: "kv" },
-      kv("状态", t.status),
+      kv("状态", statusName(t.status)),
       kv("招标方式", t.method),
       kv("最高投标限价", showMoney(t.max_price)),
       kv("文件获取", `${showTime(t.documents_from)} 至 ${showTime(t.documents_until)}`),
@@ -47,7 +47,7 @@ section("opening", `/tenders/${tenderId}/opening`, (o) => [
     {},
     el("tr", {}, el("th", {}, "投标人"), el("th", {}, "状态"), el("th", {}, "报价"), el("th", {}, "工期")),
     ...(o.bids || []).map((b) =>
-      el("tr", {}, el("td", {}, b.bidder_name || b.org_code || ""), el("td", {}, b.status),
+      el("tr", {}, el("td", {}, b.bidder_name || b.org_code || ""), el("td", {}, b.status === "opened" ? "已解密" : b.status),
         el("td", { class: "price" }, showMoney(b.price)), el("td", {}, b.duration_days ?? "—")),
     ),
   ),
