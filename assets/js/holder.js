@@ -7667,7 +7667,7 @@ async function onSubmit(ev) {
     const out = document.getElementById("result");
     out.hidden = false;
     out.replaceChildren(
-      el("p", {}, "本方：", { decide: "决策方", execute: "执行方", supervise: "监督方" }[branch] || "—", "；已提交分片：", String(shares.length)),
+      el("p", {}, "本方：", { decide: "决策方", execute: "执行方", supervise: "监督方" }[branch] || "—", "；已提交分片的投标：", String(shares.length)),
       el("p", {}, "尚待解密的投标：", el("span", { id: "waiting" }, String(res.waiting ?? "—"))),
       el("p", {}, "项目状态：", el("span", { id: "opening-status" }, statusName(res.status)))
     );

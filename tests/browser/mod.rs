@@ -167,6 +167,12 @@ async fn a_bid_sealed_in_the_sealing_page_opens_at_the_opening() {
         .await;
     let shown = browser.text("#opening").await;
     assert!(shown.contains("¥43,210,987.60"), "{shown}");
+    browser
+        .js(
+            "document.getElementById('opening').scrollIntoView(); return null",
+            json!([]),
+        )
+        .await;
     browser.screenshot("tender").await;
     // the SRI of the script that sealed is the one the notice announced
     let page = app

@@ -14,6 +14,15 @@ async function section(id, path, render) {
   }
 }
 
+const METHODS = {
+  open_tender: "公开招标",
+  invited_tender: "邀请招标",
+  competitive_negotiation: "竞争性谈判",
+  competitive_consultation: "竞争性磋商",
+  inquiry: "询价",
+  single_source: "单一来源",
+};
+
 const kv = (k, v) => el("tr", {}, el("th", {}, k), el("td", {}, v ?? "—"));
 
 initAuth();
@@ -24,7 +33,7 @@ section("notice", `/tenders/${tenderId}`, (t) => {
       "table",
       { class: "kv" },
       kv("状态", statusName(t.status)),
-      kv("招标方式", t.method),
+      kv("招标方式", METHODS[t.method] || t.method),
       kv("最高投标限价", showMoney(t.max_price)),
       kv("文件获取", `${showTime(t.documents_from)} 至 ${showTime(t.documents_until)}`),
       kv("投标截止", showTime(t.bid_deadline)),
