@@ -376,6 +376,7 @@ async fn the_portal_supervisor_console_and_api_docs_render() {
     }
     let app = TestApp::spawn().await;
     let supervisor = app.user(Role::Supervisor).await;
+    let l = lot(&app, "land", english, None).await;
     let browser = Browser::start().await;
     browser.goto(&app.url("/")).await;
     browser.wait_for("#lookup", Duration::from_secs(10)).await;
@@ -422,6 +423,36 @@ async fn the_portal_supervisor_console_and_api_docs_render() {
     assert!(stored[0].as_str().is_some_and(|t| t.len() > 20), "{stored}");
     assert_eq!(stored[1], 0);
     assert_eq!(stored[2], "");
+    // a supervisor's directive from the console suspends the auction (POST /holds)
+    browser
+        .click("#hold-form select[name=subject_type] option[value=auction]")
+        .await;
+    browser
+        .type_into("#hold-form input[name=subject_id]", &l.id)
+        .await;
+    browser
+        .type_into("#hold-form input[name=reason]", "举报核查")
+        .await;
+    browser.click("#hold-form button[type=submit]").await;
+    let started = Instant::now();
+    while browser.text("#status").await != "已暂停" {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the hold was not ordered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let holds: i64 = pg(&app.db.url)
+        .await
+        .query_one(
+            "SELECT count(*) FROM holds WHERE subject_type = 'auction' AND subject_id::text = $1 \
+             AND kind = 'suspend' AND ordered_by = $2",
+            &[&l.id, &supervisor.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(holds, 1);
     browser.screenshot("supervise").await;
 
     browser.goto(&app.url("/api/docs/")).await;
