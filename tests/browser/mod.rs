@@ -366,6 +366,34 @@ async fn the_hall_countdown_is_right_with_the_browser_clock_shifted() {
     assert!(later < remaining, "the countdown runs");
     assert!((later - truth).abs() < 1500, "{later} vs {truth}");
     assert_eq!(browser.text("#price").await, "¥1,000,000.00");
+    // the bidder raises from the page; the hall shows it and the countdown restarts
+    browser
+        .type_into("#bid-form input[name=amount]", "1050000.00")
+        .await;
+    browser.click("#bid-form button[type=submit]").await;
+    let started = Instant::now();
+    while browser
+        .js(
+            "return document.getElementById('price').dataset.amount",
+            json!([]),
+        )
+        .await
+        != json!("1050000.00")
+    {
+        assert!(started.elapsed() < Duration::from_secs(5), "the page's bid");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let state: Value = app
+        .get(
+            &format!("/api/v1/auctions/{}", l.id),
+            Some(&bidders[0].0.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["current_price"], "1050000.00", "{state}");
+    assert_eq!(state["bid_count"], 2, "{state}");
     browser.screenshot("hall").await;
 }
 
