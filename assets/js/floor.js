@@ -41,11 +41,13 @@ async function api(path, { method = "GET", body, headers = {} } = {}) {
   if (!r.ok) throw new ApiError(r.status, json);
   return json;
 }
+function openSocket(path, params = {}) {
+  const t = token();
+  return new WebSocket(wsUrl(path, params), t ? ["ggzy", `bearer.${t}`] : ["ggzy"]);
+}
 function wsUrl(path, params = {}) {
   const u = new URL(`/api/v1${path}`, location.href);
   u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  const t = token();
-  if (t) u.searchParams.set("access_token", t);
   for (const [k, v] of Object.entries(params)) {
     if (v !== void 0 && v !== null) u.searchParams.set(k, String(v));
   }
@@ -246,7 +248,7 @@ function onEvent(m) {
   }
 }
 function connect() {
-  const ws = new WebSocket(wsUrl("/floor/live", { after_seq: lastSeq }));
+  const ws = openSocket("/floor/live", { after_seq: lastSeq });
   ws.addEventListener("message", (ev) => {
     try {
       onEvent(JSON.parse(ev.data));

@@ -41,11 +41,13 @@ async function api(path, { method = "GET", body, headers = {} } = {}) {
   if (!r.ok) throw new ApiError(r.status, json);
   return json;
 }
+function openSocket(path, params = {}) {
+  const t = token();
+  return new WebSocket(wsUrl(path, params), t ? ["ggzy", `bearer.${t}`] : ["ggzy"]);
+}
 function wsUrl(path, params = {}) {
   const u = new URL(`/api/v1${path}`, location.href);
   u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  const t = token();
-  if (t) u.searchParams.set("access_token", t);
   for (const [k, v] of Object.entries(params)) {
     if (v !== void 0 && v !== null) u.searchParams.set(k, String(v));
   }
@@ -221,7 +223,7 @@ function tick() {
   c.dataset.remainingMs = String(Math.round(left));
 }
 function connect() {
-  socket = new WebSocket(wsUrl(`/auctions/${auctionId}/live`, { after_seq: lastSeq }));
+  socket = openSocket(`/auctions/${auctionId}/live`, { after_seq: lastSeq });
   socket.addEventListener("message", (m) => {
     try {
       apply(JSON.parse(m.data));

@@ -158,3 +158,40 @@ async fn pages_send_a_strict_csp_and_sri_that_match_the_committed_bundles() {
         );
     }
 }
+
+/// Opens `/api/v1/floor/live` offering `protocols`; the handshake's selected subprotocol, or
+/// the HTTP status of the refusal.
+async fn floor_socket(app: &TestApp, protocols: Option<String>) -> Result<Option<String>, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/api/v1/floor/live", app.base.replace("http", "ws"));
+    let mut req = url.into_client_request().unwrap();
+    if let Some(p) = protocols {
+        req.headers_mut()
+            .insert("sec-websocket-protocol", p.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((_, res)) => Ok(res
+            .headers()
+            .get("sec-websocket-protocol")
+            .map(|v| v.to_str().unwrap().to_string())),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn live_routes_take_the_token_as_a_websocket_subprotocol() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.user(ggzy::roles::Role::Supervisor).await;
+    let bidder = app.user(ggzy::roles::Role::Bidder).await;
+    // the pages' way: `ggzy, bearer.<token>`; the server selects `ggzy`
+    let ok = floor_socket(&app, Some(format!("ggzy, bearer.{}", supervisor.token))).await;
+    assert_eq!(ok, Ok(Some("ggzy".to_string())));
+    // the gate is the same as for a header: a role the route does not allow, a forged token, none
+    let wrong_role = floor_socket(&app, Some(format!("ggzy, bearer.{}", bidder.token))).await;
+    assert_eq!(wrong_role, Err(403));
+    let forged = floor_socket(&app, Some(format!("ggzy, bearer.{}x", supervisor.token))).await;
+    assert_eq!(forged, Err(401));
+    assert_eq!(floor_socket(&app, Some("ggzy".into())).await, Err(401));
+    assert_eq!(floor_socket(&app, None).await, Err(401));
+}

@@ -52,12 +52,20 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
   return json;
 }
 
-/** The WebSocket URL of a live route, with the token as `access_token` (browsers cannot send headers). */
+/**
+ * Opens a live route's WebSocket. Browsers cannot send an Authorization header on a WebSocket,
+ * so the token travels as the subprotocol `bearer.<token>` next to `ggzy` (which the server
+ * selects), not in the URL, where it would land in access logs.
+ */
+export function openSocket(path, params = {}) {
+  const t = token();
+  return new WebSocket(wsUrl(path, params), t ? ["ggzy", `bearer.${t}`] : ["ggzy"]);
+}
+
+/** The WebSocket URL of a live route (without the token). */
 export function wsUrl(path, params = {}) {
   const u = new URL(`/api/v1${path}`, location.href);
   u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  const t = token();
-  if (t) u.searchParams.set("access_token", t);
   for (const [k, v] of Object.entries(params)) {
     if (v !== undefined && v !== null) u.searchParams.set(k, String(v));
   }

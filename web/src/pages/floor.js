@@ -1,7 +1,7 @@
 // The floor board for the hall's big screen (交易现场大屏): GET /floor as a snapshot, then
 // /floor/live (WebSocket) from the snapshot's seq, so a new bid shows without reloading.
 
-import { api, el, eventName, initAuth, say, showMoney, showTime, statusName, wsUrl } from "../common.js";
+import { api, openSocket, el, eventName, initAuth, say, showMoney, showTime, statusName } from "../common.js";
 
 let lastSeq = 0;
 
@@ -52,7 +52,7 @@ function onEvent(m) {
 }
 
 function connect() {
-  const ws = new WebSocket(wsUrl("/floor/live", { after_seq: lastSeq }));
+  const ws = openSocket("/floor/live", { after_seq: lastSeq });
   ws.addEventListener("message", (ev) => {
     try {
       onEvent(JSON.parse(ev.data));

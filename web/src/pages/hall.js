@@ -3,7 +3,7 @@
 // (monotonic): the browser's own clock (Date.now()) is never used, so a wrong clock on the
 // bidder's machine shows the true remaining time.
 
-import { api, initAuth, msBetween, pageData, say, showDuration, showMoney, showTime, statusName, wsUrl } from "../common.js";
+import { api, openSocket, initAuth, msBetween, pageData, say, showDuration, showMoney, showTime, statusName } from "../common.js";
 
 const auctionId = pageData("auction");
 
@@ -61,7 +61,7 @@ function tick() {
 }
 
 function connect() {
-  socket = new WebSocket(wsUrl(`/auctions/${auctionId}/live`, { after_seq: lastSeq }));
+  socket = openSocket(`/auctions/${auctionId}/live`, { after_seq: lastSeq });
   socket.addEventListener("message", (m) => {
     try {
       apply(JSON.parse(m.data));
