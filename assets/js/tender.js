@@ -229,6 +229,21 @@ section("opening", `/tenders/${tenderId}/opening`, (o) => [
   )
 ]);
 section("candidates", `/tenders/${tenderId}/candidates`, (c) => [
-  el("ol", {}, ...(c.candidates || c.items || []).map((x) => el("li", {}, x.bidder_name || x.name || JSON.stringify(x))))
+  el(
+    "table",
+    {},
+    el("tr", {}, el("th", {}, "排名"), el("th", {}, "中标候选人"), el("th", {}, "报价"), el("th", {}, "得分")),
+    ...(c.items || []).map(
+      (x) => el(
+        "tr",
+        {},
+        el("td", {}, String(x.rank)),
+        el("td", {}, x.bidder_name),
+        el("td", {}, showMoney(x.price)),
+        el("td", {}, x.score ?? "—")
+      )
+    )
+  ),
+  el("p", { class: "muted" }, `公示截止：${showTime(c.publicity_ends_at)}`)
 ]);
 say("");
