@@ -303,6 +303,7 @@ pub fn server(
                     AppError::bad_request("invalid_query", err.to_string()).into()
                 }))
                 .configure(move |cfg| routes::configure(cfg, &planes))
+                .configure(crate::pages::configure)
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}")
                         .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),

@@ -1199,8 +1199,9 @@ mod live {
                          at the closing: bid as {bidder} first, e.g. bid.json \
                          {{\"org_code\": \"{code}\", \"price\": \"{price:.2}\"}}, \
                          `ggzy seal --server {server} --tender {} --bid bid.json --out bid.sealed`, \
-                         then PUT the envelope to {server}/api/v1/tenders/{}/bids/mine as {bidder}",
-                        t.id, t.id
+                         then PUT the envelope to {server}/api/v1/tenders/{}/bids/mine as {bidder} \
+                         (or seal and submit in the browser at {server}/bid/{})",
+                        t.id, t.id, t.id
                     );
                 }
             }
@@ -1227,7 +1228,8 @@ mod live {
             "  To open: as admin, POST {server}/api/v1/sandbox/clock {{\"advance_seconds\": N}} moves the \
              sandbox clock past the deadline (the closing runs); then two holders run their \
              `ggzy unseal-shares` line, with the token from POST {server}/api/v1/auth/login as that \
-             holder (password {DEMO_PASSWORD})."
+             holder (password {DEMO_PASSWORD}), or open {server}/holder/<tender id> in a browser, sign \
+             in and give the identity file there."
         );
         println!();
         Ok(())
@@ -1633,6 +1635,10 @@ mod live {
                         "    bid        as bidder1–3: POST {server}/api/v1/auctions/{}/bids \
                      {{\"amount\": \"{}\"}}; watch the hall at {server}/api/v1/auctions/{}/live (WebSocket)",
                         a.id, a.start_price, a.id
+                    );
+                    println!(
+                        "    pages      the auction hall {server}/auctions/{}, the floor board {server}/floor",
+                        a.id
                     );
                 }
                 println!(

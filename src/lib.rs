@@ -20,6 +20,7 @@ pub mod ocds;
 pub mod notify;
 pub mod ops;
 pub mod public;
+pub mod pages;
 pub mod roles;
 pub mod rules;
 pub mod sealing;

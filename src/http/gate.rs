@@ -37,13 +37,21 @@ fn bearer(req: &ServiceRequest) -> Option<String> {
         }
         return None;
     }
-    // WebSocket routes also accept the token as a query parameter (API.md "Auth").
     let is_ws = req
         .headers()
         .get("upgrade")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if is_ws {
+        // the pages offer `ggzy, bearer.<token>` (browsers cannot set Authorization on a
+        // WebSocket, and a token in the URL would land in access logs)
+        if let Some(t) = ws_protocols(req)
+            .into_iter()
+            .find_map(|p| p.strip_prefix(WS_BEARER_PREFIX).map(str::to_string))
+        {
+            return Some(t);
+        }
+        // WebSocket routes also accept the token as a query parameter (API.md "Auth").
         return web::Query::<std::collections::HashMap<String, String>>::from_query(
             req.query_string(),
         )
@@ -53,6 +61,23 @@ fn bearer(req: &ServiceRequest) -> Option<String> {
     None
 }
 
+/// The WebSocket subprotocol a browser offers alongside `bearer.<token>`; the server selects
+/// it in the handshake (a browser drops a connection whose server selects none).
+pub const WS_PROTOCOL: &str = "ggzy";
+/// The prefix of the subprotocol entry that carries the bearer token.
+pub const WS_BEARER_PREFIX: &str = "bearer.";
+
+/// The subprotocols a WebSocket request offers (`Sec-WebSocket-Protocol`, comma-separated).
+fn ws_protocols(req: &ServiceRequest) -> Vec<&str> {
+    req.headers()
+        .get_all("sec-websocket-protocol")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 /// The authorisation middleware (see the module docs).
 pub async fn gate(
     req: ServiceRequest,
@@ -60,10 +85,16 @@ pub async fn gate(
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     match check(&req) {
         Ok(Some(info)) => {
+            let offers_ggzy = ws_protocols(&req).contains(&WS_PROTOCOL);
             req.extensions_mut().insert(info);
-            next.call(req)
-                .await
-                .map(ServiceResponse::map_into_left_body)
+            let mut res = next.call(req).await?;
+            if offers_ggzy && res.status() == actix_web::http::StatusCode::SWITCHING_PROTOCOLS {
+                res.headers_mut().insert(
+                    HeaderName::from_static("sec-websocket-protocol"),
+                    HeaderValue::from_static(WS_PROTOCOL),
+                );
+            }
+            Ok(res.map_into_left_body())
         }
         Ok(None) => next
             .call(req)

@@ -5,6 +5,8 @@ mod accounts;
 mod auction_replay;
 mod auctions;
 mod audit;
+#[path = "../browser/mod.rs"]
+mod browser;
 mod grants;
 mod helpers;
 mod holds;

@@ -102,9 +102,9 @@ pub async fn publish(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppResu
             "documents_from": clock::fmt(t.documents_from), "documents_until": clock::fmt(t.documents_until),
             "bid_deadline": clock::fmt(t.bid_deadline), "opening_at": clock::fmt(t.opening_at),
             "must_tender": must_tender, "sealing": sealing, "published_at": clock::fmt(now),
-            // the sealing and holder pages are not served yet; when they are, their scripts'
-            // SHA-256 go here so that holders and bidders can check what they run
-            "scripts": {},
+            // the sealing and holder pages' scripts with their SRI values (DESIGN.md §4), so that
+            // bidders and holders can check what their browser runs
+            "scripts": crate::pages::assets::notice_scripts(),
         });
         let notice_sha256 = hex::encode(Sha256::digest(
             serde_jcs::to_vec(&notice).map_err(AppError::internal)?,
