@@ -219,7 +219,11 @@ impl Api {
         let r = self
             .client
             .request(method, format!("{}/api/v1{path}", self.base));
-        if token.is_empty() { r } else { r.bearer_auth(token) }
+        if token.is_empty() {
+            r
+        } else {
+            r.bearer_auth(token)
+        }
     }
 
     /// Sends and expects a 2xx; returns the JSON body (Null when empty).
@@ -257,11 +261,12 @@ impl Api {
         let needs_org = matches!(role, "agency" | "purchaser" | "bidder");
         let code = needs_org.then(org_code);
         self.call(
-            self.req(Method::POST, "/admin/users", &admin.token)
-                .json(&json!({"username": username, "password": "one-time-password-1",
+            self.req(Method::POST, "/admin/users", &admin.token).json(
+                &json!({"username": username, "password": "one-time-password-1",
                     "role": role, "display_name": format!("压测 {role}"),
                     "email": format!("{username}@example.com"),
-                    "org_name": code.as_ref().map(|c| format!("压测单位 {c}")), "org_code": code})),
+                    "org_name": code.as_ref().map(|c| format!("压测单位 {c}")), "org_code": code}),
+            ),
             &format!("creating a {role} account"),
         )
         .await?;
@@ -374,10 +379,11 @@ impl World {
         let supervisor = api.user(&admin, "supervisor", "supervisor").await?;
         let v = api
             .call(
-                api.req(Method::POST, "/projects", &agency.token)
-                    .json(&json!({"category": category, "title": "压测道路改造工程",
+                api.req(Method::POST, "/projects", &agency.token).json(
+                    &json!({"category": category, "title": "压测道路改造工程",
                         "region_code": "440400", "estimate_amount": "50000000.00",
-                        "purchaser_org_code": purchaser.org_code})),
+                        "purchaser_org_code": purchaser.org_code}),
+                ),
                 "registering the project",
             )
             .await?;
@@ -442,12 +448,14 @@ impl World {
                     &format!("/projects/{}/tenders", self.project_id),
                     &self.agency.token,
                 )
-                .json(&json!({"title": "压测标段 道路改造", "method": "open_tender",
+                .json(
+                    &json!({"title": "压测标段 道路改造", "method": "open_tender",
                     "evaluation": {"method": "comprehensive", "price_weight": "0.6",
                                    "technical_weight": "0.3", "commercial_weight": "0.1"},
                     "max_price": "48000000.00", "bid_security_amount": "50000.00",
                     "documents_from": from, "documents_until": from + chrono::Duration::days(10),
-                    "bid_deadline": deadline})),
+                    "bid_deadline": deadline}),
+                ),
                 "creating the tender",
             )
             .await?;
@@ -475,15 +483,25 @@ impl World {
             .await?;
         }
         api.call(
-            api.req(Method::POST, &format!("/tenders/{id}/files"), &self.agency.token)
-                .json(&json!({"name": "招标文件.txt", "media_type": "text/plain; charset=utf-8",
-                              "content": B64.encode("压测招标文件")})),
+            api.req(
+                Method::POST,
+                &format!("/tenders/{id}/files"),
+                &self.agency.token,
+            )
+            .json(
+                &json!({"name": "招标文件.txt", "media_type": "text/plain; charset=utf-8",
+                              "content": B64.encode("压测招标文件")}),
+            ),
             "uploading the documents",
         )
         .await?;
         api.call(
-            api.req(Method::POST, &format!("/tenders/{id}/publish"), &self.agency.token)
-                .json(&json!({})),
+            api.req(
+                Method::POST,
+                &format!("/tenders/{id}/publish"),
+                &self.agency.token,
+            )
+            .json(&json!({})),
             "publishing the tender",
         )
         .await?;
@@ -522,15 +540,23 @@ async fn ready_bidders(api: &Api, tender: Uuid, n: usize) -> anyhow::Result<Vec<
         async move {
             let b = api.bidder(i).await?;
             api.call(
-                api.req(Method::POST, &format!("/tenders/{tender}/documents"), &b.token)
-                    .header("x-client-fingerprint", format!("fp-{}", b.id))
-                    .json(&json!({})),
+                api.req(
+                    Method::POST,
+                    &format!("/tenders/{tender}/documents"),
+                    &b.token,
+                )
+                .header("x-client-fingerprint", format!("fp-{}", b.id))
+                .json(&json!({})),
                 "obtaining the documents",
             )
             .await?;
             api.call(
-                api.req(Method::POST, &format!("/tenders/{tender}/bid-security"), &b.token)
-                    .json(&json!({"amount": "50000.00",
+                api.req(
+                    Method::POST,
+                    &format!("/tenders/{tender}/bid-security"),
+                    &b.token,
+                )
+                .json(&json!({"amount": "50000.00",
                         "payer_account": format!("6222{}", &b.id.simple().to_string()[..12]),
                         "payer_bank": "中国银行", "reference": "BZJ", "paid_at": Utc::now()})),
                 "declaring the bid security",
@@ -553,9 +579,7 @@ fn padded_envelope(
     recipients: &Recipients,
 ) -> anyhow::Result<Vec<u8>> {
     let build = |pad: usize| -> anyhow::Result<Vec<u8>> {
-        let padding: String = (0..pad)
-            .map(|i| (b'a' + (i % 26) as u8) as char)
-            .collect();
+        let padding: String = (0..pad).map(|i| (b'a' + (i % 26) as u8) as char).collect();
         let doc = seal::build_document(
             tender,
             org_code,
@@ -597,12 +621,7 @@ async fn bid_rush(args: &Args, api: &Api) -> anyhow::Result<Row> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                padded_envelope(
-                    tender,
-                    c,
-                    &format!("{}.00", 40_000_000 + i),
-                    &recipients,
-                )
+                padded_envelope(tender, c, &format!("{}.00", 40_000_000 + i), &recipients)
             })
             .collect::<anyhow::Result<Vec<_>>>()
     })
@@ -612,10 +631,7 @@ async fn bid_rush(args: &Args, api: &Api) -> anyhow::Result<Row> {
 
     // the ceiling: the same bytes inserted by a plain client with the same durability
     eprintln!("    ceiling: {n} plain INSERTs of the same bytes from {clients} connections");
-    let sync: String = db
-        .query_one("SHOW synchronous_commit", &[])
-        .await?
-        .get(0);
+    let sync: String = db.query_one("SHOW synchronous_commit", &[]).await?.get(0);
     db.batch_execute(
         "DROP TABLE IF EXISTS bench_ceiling_envelopes;
          CREATE TABLE bench_ceiling_envelopes (id bigserial PRIMARY KEY, tender_id uuid NOT NULL,
@@ -665,8 +681,12 @@ async fn bid_rush(args: &Args, api: &Api) -> anyhow::Result<Row> {
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (next, envs, bidders, api) =
-            (next.clone(), envelopes.clone(), bidders.clone(), api.clone());
+        let (next, envs, bidders, api) = (
+            next.clone(),
+            envelopes.clone(),
+            bidders.clone(),
+            api.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut failures = Vec::new();
@@ -678,7 +698,11 @@ async fn bid_rush(args: &Args, api: &Api) -> anyhow::Result<Row> {
                 let b = &bidders[i];
                 let s = Instant::now();
                 let r = api
-                    .req(Method::PUT, &format!("/tenders/{tender}/bids/mine"), &b.token)
+                    .req(
+                        Method::PUT,
+                        &format!("/tenders/{tender}/bids/mine"),
+                        &b.token,
+                    )
                     .header("content-type", "application/json")
                     .header("x-client-fingerprint", format!("fp-{}", b.id))
                     .body(envs[i].clone())
@@ -872,7 +896,12 @@ struct LiveLot {
 }
 
 /// A land 拍卖 (English) lot with `n` qualified bidders, the frozen clock moved to its start.
-async fn live_lot(args: &Args, api: &Api, db: &tokio_postgres::Client, n: usize) -> anyhow::Result<(World, LiveLot)> {
+async fn live_lot(
+    args: &Args,
+    api: &Api,
+    db: &tokio_postgres::Client,
+    n: usize,
+) -> anyhow::Result<(World, LiveLot)> {
     let world = World::new(api, &args.admin_password, "land").await?;
     let now = platform_now(db).await?;
     let announce = DateTime::from_timestamp(now.timestamp() + 60, 0).context("a time")?;
@@ -885,35 +914,46 @@ async fn live_lot(args: &Args, api: &Api, db: &tokio_postgres::Client, n: usize)
                 &format!("/projects/{}/auctions", world.project_id),
                 &world.agency.token,
             )
-            .json(&json!({"format": "english", "start_price": format!("{start_price}.00"),
+            .json(
+                &json!({"format": "english", "start_price": format!("{start_price}.00"),
                 "increment": format!("{increment}.00"), "deposit_amount": "200000.00",
-                "announcement_at": announce, "starts_at": starts_at, "countdown_seconds": 600})),
+                "announcement_at": announce, "starts_at": starts_at, "countdown_seconds": 600}),
+            ),
             "creating the lot",
         )
         .await?;
     let id = uuid_of(&v["id"])?;
     api.call(
-        api.req(Method::POST, &format!("/auctions/{id}/publish"), &world.agency.token)
-            .json(&json!({})),
+        api.req(
+            Method::POST,
+            &format!("/auctions/{id}/publish"),
+            &world.agency.token,
+        )
+        .json(&json!({})),
         "publishing the lot",
     )
     .await?;
     world.advance(api, 120).await?;
     let (a, center) = (api.clone(), world.center.token.clone());
     eprintln!("    {n} bidders register and are qualified (deposit confirmed; not timed)");
-    let bidders = in_parallel(n, 8, move |i| {
-        let (api, center) = (a.clone(), center.clone());
-        async move {
-            let b = api.bidder(i).await?;
-            let v = api
-                .call(
-                    api.req(Method::POST, &format!("/auctions/{id}/registrations"), &b.token)
+    let bidders =
+        in_parallel(n, 8, move |i| {
+            let (api, center) = (a.clone(), center.clone());
+            async move {
+                let b = api.bidder(i).await?;
+                let v = api
+                    .call(
+                        api.req(
+                            Method::POST,
+                            &format!("/auctions/{id}/registrations"),
+                            &b.token,
+                        )
                         .json(&json!({})),
-                    "registering for the lot",
-                )
-                .await?;
-            let rid = v["registration_id"].as_str().context("registration_id")?;
-            api.call(
+                        "registering for the lot",
+                    )
+                    .await?;
+                let rid = v["registration_id"].as_str().context("registration_id")?;
+                api.call(
                 api.req(
                     Method::POST,
                     &format!("/auctions/{id}/registrations/{rid}/deposit"),
@@ -924,10 +964,10 @@ async fn live_lot(args: &Args, api: &Api, db: &tokio_postgres::Client, n: usize)
                 "confirming the deposit",
             )
             .await?;
-            Ok(b)
-        }
-    })
-    .await?;
+                Ok(b)
+            }
+        })
+        .await?;
     let now = platform_now(db).await?;
     world
         .advance(api, (starts_at - now).num_seconds() + 1)
@@ -947,14 +987,21 @@ async fn live_lot(args: &Args, api: &Api, db: &tokio_postgres::Client, n: usize)
 // hot lot
 
 async fn hot_lot(args: &Args, api: &Api) -> anyhow::Result<Row> {
-    let (n, per) = if args.quick { (20usize, 5usize) } else { (200, 10) };
+    let (n, per) = if args.quick {
+        (20usize, 5usize)
+    } else {
+        (200, 10)
+    };
     let db = pg(&args.db).await?;
     let setup = Instant::now();
     let (_world, lot) = live_lot(args, api, &db, n).await?;
     let setup_s = setup.elapsed().as_secs_f64();
 
     // the ceiling: the same row lock, update and insert in plain SQL from as many connections
-    eprintln!("    ceiling: {} bids as SELECT … FOR UPDATE + UPDATE + INSERT from {n} connections", n * per);
+    eprintln!(
+        "    ceiling: {} bids as SELECT … FOR UPDATE + UPDATE + INSERT from {n} connections",
+        n * per
+    );
     db.batch_execute(
         "DROP TABLE IF EXISTS bench_lot_bids, bench_lot;
          CREATE TABLE bench_lot (id integer PRIMARY KEY, current_price numeric(18, 2),
@@ -1020,7 +1067,8 @@ async fn hot_lot(args: &Args, api: &Api) -> anyhow::Result<Row> {
         }
         (t0.elapsed().as_secs_f64(), accepted)
     };
-    db.batch_execute("DROP TABLE bench_lot_bids, bench_lot").await?;
+    db.batch_execute("DROP TABLE bench_lot_bids, bench_lot")
+        .await?;
     let ceiling = ceiling_accepted as f64 / ceiling_s;
 
     // the timed phase: every bidder bids `per` times, each amount the next increment
@@ -1039,7 +1087,11 @@ async fn hot_lot(args: &Args, api: &Api) -> anyhow::Result<Row> {
                 let amount = format!("{}.00", sp + inc * k.fetch_add(1, Ordering::Relaxed) as i64);
                 let s = Instant::now();
                 let r = api
-                    .req(Method::POST, &format!("/auctions/{id}/bids"), &bidders[i].token)
+                    .req(
+                        Method::POST,
+                        &format!("/auctions/{id}/bids"),
+                        &bidders[i].token,
+                    )
                     .json(&json!({"amount": amount}))
                     .send()
                     .await;
@@ -1185,8 +1237,12 @@ async fn fan_out(args: &Args, api: &Api) -> anyhow::Result<Row> {
         let amount = format!("{}.00", lot.start_price + lot.increment * b as i64);
         let s = Instant::now();
         api.call(
-            api.req(Method::POST, &format!("/auctions/{}/bids", lot.id), &bidder.token)
-                .json(&json!({"amount": amount})),
+            api.req(
+                Method::POST,
+                &format!("/auctions/{}/bids", lot.id),
+                &bidder.token,
+            )
+            .json(&json!({"amount": amount})),
             "an accepted bid",
         )
         .await?;
@@ -1230,7 +1286,9 @@ async fn fan_out(args: &Args, api: &Api) -> anyhow::Result<Row> {
                     return;
                 };
                 let _ = ws
-                    .send(tokio_tungstenite::tungstenite::Message::text("{\"type\":\"state\"}"))
+                    .send(tokio_tungstenite::tungstenite::Message::text(
+                        "{\"type\":\"state\"}",
+                    ))
                     .await;
                 while let Ok(m) = rx.recv().await {
                     if ws
@@ -1306,14 +1364,23 @@ async fn submit_all(
             let b = &bidders[i];
             let code = b.org_code.clone().unwrap_or_default();
             let envelope = tokio::task::spawn_blocking(move || {
-                padded_envelope(tender, &code, &format!("{}.00", 40_000_000 + i), &recipients)
+                padded_envelope(
+                    tender,
+                    &code,
+                    &format!("{}.00", 40_000_000 + i),
+                    &recipients,
+                )
             })
             .await??;
             api.call(
-                api.req(Method::PUT, &format!("/tenders/{tender}/bids/mine"), &b.token)
-                    .header("content-type", "application/json")
-                    .header("x-client-fingerprint", format!("fp-{}", b.id))
-                    .body(envelope),
+                api.req(
+                    Method::PUT,
+                    &format!("/tenders/{tender}/bids/mine"),
+                    &b.token,
+                )
+                .header("content-type", "application/json")
+                .header("x-client-fingerprint", format!("fp-{}", b.id))
+                .body(envelope),
                 "submitting a sealed bid",
             )
             .await?;
@@ -1378,8 +1445,10 @@ async fn opening(args: &Args, api: &Api) -> anyhow::Result<Row> {
             "submitting the shares",
         )
         .await?;
-        steps.push(json!({"branch": b, "fetch_ms": fetched, "holder_decrypt_ms": decrypted,
-                          "submit_ms": ms(tp.elapsed())}));
+        steps.push(
+            json!({"branch": b, "fetch_ms": fetched, "holder_decrypt_ms": decrypted,
+                          "submit_ms": ms(tp.elapsed())}),
+        );
     }
     let total_s = t0.elapsed().as_secs_f64();
     let record = api
