@@ -51,6 +51,9 @@ struct Args {
 /// Every row `scripts/bench` knows, in table order.
 const ROWS: [&str; 5] = ["bid-rush", "hot-lot", "fan-out", "opening", "public-reads"];
 
+/// The order rows run in.
+const RUN_ORDER: [&str; 5] = ["fan-out", "hot-lot", "bid-rush", "opening", "public-reads"];
+
 /// One result row, as written to `<out>/<name>.json`.
 #[derive(Debug, Clone, serde::Serialize)]
 struct Row {
@@ -67,11 +70,13 @@ struct Row {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let rows: Vec<String> = if args.rows.is_empty() {
+    // fan-out first: its server RSS is then the hall's, not what the envelope rows left behind
+    let mut rows: Vec<String> = if args.rows.is_empty() {
         ROWS.iter().map(|s| s.to_string()).collect()
     } else {
         args.rows.clone()
     };
+    rows.sort_by_key(|r| RUN_ORDER.iter().position(|x| x == r));
     for r in &rows {
         if !ROWS.contains(&r.as_str()) {
             bail!("unknown row {r:?}; rows are {}", ROWS.join(" "));
@@ -105,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", path.display()))?;
         results.push(row);
     }
+    results.sort_by_key(|r| ROWS.iter().position(|x| *x == r.name));
     print_table(&results);
     Ok(())
 }
@@ -1179,7 +1185,10 @@ async fn watchers(
                         .await
                         .context("a watcher waited 60 s for a message")?
                         .context("the socket closed")??;
-                    if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+                    // only bids: an accepted bid may also send `extended`
+                    if let tokio_tungstenite::tungstenite::Message::Text(t) = m
+                        && t.as_str().contains("\"type\":\"bid\"")
+                    {
                         got.push((t.as_str().to_string(), Instant::now()));
                     }
                 }
@@ -1339,6 +1348,7 @@ async fn fan_out(args: &Args, api: &Api) -> anyhow::Result<Row> {
             "ceiling_p50_ms": quantile(&bare_lat, 0.5), "ceiling_p99_ms": ceiling,
             "server_rss_mib_before": rss_before.0, "server_rss_mib_connected": rss_connected.0,
             "server_rss_mib_after": rss_after.0, "server_hwm_mib": hwm,
+            "server_rss_growth_mib": rss_after.0.zip(rss_before.0).map(|(a, b)| a - b),
             "connect_s": connect_s, "setup_s": setup_s,
             "note": "latency from sending the bid (HTTP) to each watcher's receipt; includes the bid's commit and the sequencer's pass",
         }),
