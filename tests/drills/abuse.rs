@@ -131,10 +131,10 @@ async fn abuse() {
             let deep_obj = format!("{}1{}", "{\"a\":".repeat(5_000), "}".repeat(5_000));
             record(&t, "deep", c.post(format!("{b}/api/v1/projects")).bearer_auth(&agency)
                 .header("content-type", "application/json").body(deep_obj)).await;
-            // a bidder may not register projects, an agency may not create users
+            // a bidder may not register projects, an agency has no committees
             record(&t, "wrong_role", c.post(format!("{b}/api/v1/projects")).bearer_auth(&bidder)
                 .json(&json!({}))).await;
-            record(&t, "wrong_role", c.get(format!("{b}/api/v1/admin/users")).bearer_auth(&agency)).await;
+            record(&t, "wrong_role", c.get(format!("{b}/api/v1/me/committees")).bearer_auth(&agency)).await;
             record(&t, "forged", c.get(format!("{b}/api/v1/me")).bearer_auth(&forged)).await;
             record(&t, "expired", c.get(format!("{b}/api/v1/me")).bearer_auth(&expired)).await;
         }));
