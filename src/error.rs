@@ -205,9 +205,7 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
-            ) => {
-                AppError::unavailable("the database connection was lost; try again")
-            }
+            ) => AppError::unavailable("the database connection was lost; try again"),
             _ => AppError::internal(e),
         }
     }
@@ -241,6 +239,9 @@ mod tests {
         assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(e.code, "unavailable");
         let other = Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new("x".to_string()));
-        assert_eq!(AppError::from(other).status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            AppError::from(other).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }

@@ -40,10 +40,7 @@ async fn record(tally: &Tally, kind: &'static str, r: reqwest::RequestBuilder) {
             tally.lock().await.push((kind, status, code, retry));
         }
         // a server may cut an oversized upload short after answering 413
-        Err(e) => tally
-            .lock()
-            .await
-            .push((kind, 0, e.to_string(), None)),
+        Err(e) => tally.lock().await.push((kind, 0, e.to_string(), None)),
     }
 }
 
@@ -93,7 +90,10 @@ async fn abuse() {
     // slow clients: connections that dribble a header byte every 300 ms and never finish
     let slow_closed = Arc::new(AtomicUsize::new(0));
     for _ in 0..slow {
-        let (addr, closed) = (base.trim_start_matches("http://").to_string(), slow_closed.clone());
+        let (addr, closed) = (
+            base.trim_start_matches("http://").to_string(),
+            slow_closed.clone(),
+        );
         abusers.push(tokio::spawn(async move {
             let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
             s.write_all(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -111,7 +111,10 @@ async fn abuse() {
                     Err(_) => {}
                 }
             }
-            assert!(t0.elapsed() < Duration::from_secs(60), "a slow client held its connection");
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "a slow client held its connection"
+            );
             closed.fetch_add(1, Ordering::Relaxed);
         }));
     }
@@ -121,31 +124,84 @@ async fn abuse() {
         let (forged, expired) = (forged.clone(), expired.clone());
         abusers.push(tokio::spawn(async move {
             let big = format!("{{\"username\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
-            record(&t, "oversized", c.post(format!("{b}/api/v1/auth/login"))
-                .header("content-type", "application/json").body(big.clone())).await;
-            record(&t, "oversized", c.post(format!("{b}/api/v1/projects")).bearer_auth(&agency)
-                .header("content-type", "application/json").body(big)).await;
+            record(
+                &t,
+                "oversized",
+                c.post(format!("{b}/api/v1/auth/login"))
+                    .header("content-type", "application/json")
+                    .body(big.clone()),
+            )
+            .await;
+            record(
+                &t,
+                "oversized",
+                c.post(format!("{b}/api/v1/projects"))
+                    .bearer_auth(&agency)
+                    .header("content-type", "application/json")
+                    .body(big),
+            )
+            .await;
             let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-            record(&t, "deep", c.post(format!("{b}/api/v1/auth/login"))
-                .header("content-type", "application/json").body(deep.clone())).await;
+            record(
+                &t,
+                "deep",
+                c.post(format!("{b}/api/v1/auth/login"))
+                    .header("content-type", "application/json")
+                    .body(deep.clone()),
+            )
+            .await;
             let deep_obj = format!("{}1{}", "{\"a\":".repeat(5_000), "}".repeat(5_000));
-            record(&t, "deep", c.post(format!("{b}/api/v1/projects")).bearer_auth(&agency)
-                .header("content-type", "application/json").body(deep_obj)).await;
+            record(
+                &t,
+                "deep",
+                c.post(format!("{b}/api/v1/projects"))
+                    .bearer_auth(&agency)
+                    .header("content-type", "application/json")
+                    .body(deep_obj),
+            )
+            .await;
             // a bidder may not register projects, an agency has no committees
-            record(&t, "wrong_role", c.post(format!("{b}/api/v1/projects")).bearer_auth(&bidder)
-                .json(&json!({}))).await;
-            record(&t, "wrong_role", c.get(format!("{b}/api/v1/me/committees")).bearer_auth(&agency)).await;
-            record(&t, "forged", c.get(format!("{b}/api/v1/me")).bearer_auth(&forged)).await;
-            record(&t, "expired", c.get(format!("{b}/api/v1/me")).bearer_auth(&expired)).await;
+            record(
+                &t,
+                "wrong_role",
+                c.post(format!("{b}/api/v1/projects"))
+                    .bearer_auth(&bidder)
+                    .json(&json!({})),
+            )
+            .await;
+            record(
+                &t,
+                "wrong_role",
+                c.get(format!("{b}/api/v1/me/committees"))
+                    .bearer_auth(&agency),
+            )
+            .await;
+            record(
+                &t,
+                "forged",
+                c.get(format!("{b}/api/v1/me")).bearer_auth(&forged),
+            )
+            .await;
+            record(
+                &t,
+                "expired",
+                c.get(format!("{b}/api/v1/me")).bearer_auth(&expired),
+            )
+            .await;
         }));
     }
     // brute force on the admin account from one address (one attacker, one guess after another)
     let (c, b, t) = (client.clone(), base.clone(), tally.clone());
     abusers.push(tokio::spawn(async move {
         for guess in 0..4 * rounds {
-            record(&t, "brute", c.post(format!("{b}/api/v1/auth/login"))
-                .header("x-forwarded-for", "203.0.113.9")
-                .json(&json!({"username": "admin", "password": format!("guess-{guess}")}))).await;
+            record(
+                &t,
+                "brute",
+                c.post(format!("{b}/api/v1/auth/login"))
+                    .header("x-forwarded-for", "203.0.113.9")
+                    .json(&json!({"username": "admin", "password": format!("guess-{guess}")})),
+            )
+            .await;
         }
     }));
 
@@ -165,7 +221,10 @@ async fn abuse() {
         worst = worst.max(t.elapsed());
         good += 1;
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(t0.elapsed() < Duration::from_secs(120), "the abusers never finished");
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "the abusers never finished"
+        );
     }
     let t = Instant::now();
     let r = client
@@ -199,7 +258,8 @@ async fn abuse() {
             // refused as soon as the shape is wrong, or at serde_json's nesting limit
             "deep" => assert!(
                 *status == 400
-                    && ["malformed_json", "invalid_field", "unknown_field"].contains(&code.as_str()),
+                    && ["malformed_json", "invalid_field", "unknown_field"]
+                        .contains(&code.as_str()),
                 "{kind}: {status} {code}"
             ),
             "wrong_role" => assert_eq!(*status, 403, "{kind}: {code}"),
@@ -222,7 +282,11 @@ async fn abuse() {
         counts["oversized"] > 0 && tally.iter().any(|t| t.1 == 413),
         "at least one 413 came back"
     );
-    assert_eq!(counts["brute"] - brute_429, 5, "five free failures, then 429");
+    assert_eq!(
+        counts["brute"] - brute_429,
+        5,
+        "five free failures, then 429"
+    );
     println!(
         "DRILL abuse: {} abusive requests ({counts:?}) and {slow} slow clients (all cut off), every one refused with its status and code ({brute_429} brute-force attempts throttled 429 with Retry-After); the good client made {good} requests, all 200, slowest {} ms; {:.0} s",
         tally.len(),

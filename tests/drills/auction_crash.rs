@@ -43,7 +43,11 @@ async fn auction_crash() {
     clock_to(&app, starts_at + chrono::Duration::minutes(10)).await;
     run_timers(&app).await;
     let r = app
-        .post(&bid_url, Some(&bidders[0].0.token), json!({"amount": "5000000.00"}))
+        .post(
+            &bid_url,
+            Some(&bidders[0].0.token),
+            json!({"amount": "5000000.00"}),
+        )
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     // the timed period: 30 s countdowns restarted by every bid
@@ -118,7 +122,9 @@ async fn auction_crash() {
     run_timers(&app).await;
     run_timers(&app).await;
 
-    let r = app.get(&format!("/api/v1/auctions/{lot}/result"), None).await;
+    let r = app
+        .get(&format!("/api/v1/auctions/{lot}/result"), None)
+        .await;
     assert_eq!(r.status(), 200);
     let result: Value = r.json().await.unwrap();
     assert_eq!(result["status"], "sold", "{result}");
@@ -169,10 +175,17 @@ async fn auction_crash() {
     let answered = answered.lock().unwrap();
     for (_, amount, seq) in answered.iter() {
         let row = &log[*seq as usize - 1];
-        assert_eq!(row.get::<_, i64>(1), *amount, "answered bid {seq} stored as answered");
+        assert_eq!(
+            row.get::<_, i64>(1),
+            *amount,
+            "answered bid {seq} stored as answered"
+        );
     }
     let amounts: Vec<i64> = log.iter().map(|r| r.get(1)).collect();
-    assert!(amounts.windows(2).all(|w| w[0] < w[1]), "each bid beats the last");
+    assert!(
+        amounts.windows(2).all(|w| w[0] < w[1]),
+        "each bid beats the last"
+    );
     println!(
         "DRILL auction-crash: {} crashes in the timed period (the last one while the lot was due), {} bids logged, {} answered, {lost} answers lost to kills, closed once at the last countdown's end, winner {winner_number} at {}, {:.0} s",
         crashes + 1,

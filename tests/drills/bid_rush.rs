@@ -74,8 +74,10 @@ async fn bid_rush() {
                         return;
                     }
                     k += 1;
-                    let price =
-                        Decimal::new(40_000_000_00 + (round as i64 * 100_000 + k as i64) * 100 + i as i64, 2);
+                    let price = Decimal::new(
+                        40_000_000_00 + (round as i64 * 100_000 + k as i64) * 100 + i as i64,
+                        2,
+                    );
                     let envelope = fixtures::sealed_bid(&recipients, &tender, &org, price);
                     let h = sha(&envelope);
                     seen.lock()
@@ -110,7 +112,8 @@ async fn bid_rush() {
                             return;
                         }
                         (st, Ok(v)) => {
-                            s.refused.push((st, v["code"].as_str().unwrap_or("").into()));
+                            s.refused
+                                .push((st, v["code"].as_str().unwrap_or("").into()));
                             return;
                         }
                     }
@@ -178,7 +181,10 @@ async fn bid_rush() {
     }
     for (user, nos) in &numbers {
         let want: Vec<i32> = (1..=nos.len() as i32).collect();
-        assert_eq!(nos, &want, "submission numbers of {user}: no duplicates, no gaps");
+        assert_eq!(
+            nos, &want,
+            "submission numbers of {user}: no duplicates, no gaps"
+        );
     }
     for (h, receipt) in &s.receipts {
         let (_, _, r) = stored.get(h).expect("a receipted envelope is lost");

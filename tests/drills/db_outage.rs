@@ -99,8 +99,12 @@ async fn db_outage() {
     let mut writers = Vec::new();
     for w in 0..n_writers {
         let (client, base, token) = (app.client.clone(), node.base.clone(), agency.token.clone());
-        let (acked, answers, stop, phase) =
-            (acked.clone(), answers.clone(), stop.clone(), phase_rx.clone());
+        let (acked, answers, stop, phase) = (
+            acked.clone(),
+            answers.clone(),
+            stop.clone(),
+            phase_rx.clone(),
+        );
         let org = purchaser.org_code.clone();
         writers.push(tokio::spawn(async move {
             let mut k = 0;
@@ -110,9 +114,11 @@ async fn db_outage() {
                 let r = client
                     .post(format!("{base}/api/v1/projects"))
                     .bearer_auth(&token)
-                    .json(&json!({"category": "construction", "title": format!("演练 {w}-{k}"),
+                    .json(
+                        &json!({"category": "construction", "title": format!("演练 {w}-{k}"),
                                   "region_code": "440400", "estimate_amount": "1000000.00",
-                                  "purchaser_org_code": org}))
+                                  "purchaser_org_code": org}),
+                    )
                     .timeout(Duration::from_secs(30))
                     .send()
                     .await
@@ -124,7 +130,10 @@ async fn db_outage() {
                     .map(|v| v.to_str().unwrap().to_string());
                 let v: Value = r.json().await.unwrap_or(Value::Null);
                 if status == 201 {
-                    acked.lock().await.push(v["id"].as_str().unwrap().parse().unwrap());
+                    acked
+                        .lock()
+                        .await
+                        .push(v["id"].as_str().unwrap().parse().unwrap());
                 } else {
                     assert_eq!(ctype.as_deref(), Some("application/problem+json"));
                 }
@@ -153,7 +162,10 @@ async fn db_outage() {
         if a[before..].iter().all(|x| x.1 == 201) && a.len() > before + n_writers {
             break;
         }
-        assert!(t.elapsed() < Duration::from_secs(60), "the pool did not recover");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the pool did not recover"
+        );
     }
     let recovered_in = t.elapsed();
     phase_tx.send(2).unwrap();
@@ -177,7 +189,10 @@ async fn db_outage() {
     }
     assert!(during_503 > 0, "the outage was seen as 503");
     let after: Vec<_> = answers.iter().filter(|a| a.0 == 2).collect();
-    assert!(!after.is_empty() && after.iter().all(|a| a.1 == 201), "writes succeed after");
+    assert!(
+        !after.is_empty() && after.iter().all(|a| a.1 == 201),
+        "writes succeed after"
+    );
     // every acknowledged write is there
     let acked = acked.lock().await;
     let c = pg(&app.db.url).await;
@@ -189,7 +204,11 @@ async fn db_outage() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(found as usize, acked.len(), "an acknowledged write was lost");
+    assert_eq!(
+        found as usize,
+        acked.len(),
+        "an acknowledged write was lost"
+    );
     println!(
         "DRILL db-outage: {n_writers} writers, {} ms outage (all database connections cut, new ones refused), {} requests, {} acknowledged writes, {during_503} answered 503 unavailable during the outage, 0 other errors, pool recovered {} ms after the database came back, 0 acknowledged writes lost, {:.0} s",
         outage.as_millis(),

@@ -259,9 +259,12 @@ pub async fn property_lot(
     let regulator = app.user(Role::Regulator).await;
     let center = app.user(Role::CenterStaff).await;
     let r = app
-        .post("/api/v1/projects", Some(&agency.token),
+        .post(
+            "/api/v1/projects",
+            Some(&agency.token),
             json!({"category": "property", "title": "演练产权转让", "region_code": "440400",
-                   "estimate_amount": "100000000.00", "purchaser_org_code": purchaser.org_code}))
+                   "estimate_amount": "100000000.00", "purchaser_org_code": purchaser.org_code}),
+        )
         .await;
     assert_eq!(r.status(), 201);
     let project = r.json::<Value>().await.unwrap()["id"]

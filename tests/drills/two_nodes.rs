@@ -17,7 +17,12 @@ use crate::node::{Node, hand_over, size};
 
 /// A watcher: follows the lot on `bases[start]`, and on a dropped connection reconnects to the
 /// next base with `after_seq`; returns the bid amounts it saw (in order) and its reconnections.
-async fn watch(bases: Vec<String>, start: usize, lot: String, token: String) -> (Vec<String>, usize) {
+async fn watch(
+    bases: Vec<String>,
+    start: usize,
+    lot: String,
+    token: String,
+) -> (Vec<String>, usize) {
     let mut amounts = Vec::new();
     let mut last: Option<i64> = None;
     let mut reconnects = 0;
@@ -51,7 +56,10 @@ async fn watch(bases: Vec<String>, start: usize, lot: String, token: String) -> 
                 continue;
             }
             let seq = v["seq"].as_i64().unwrap();
-            assert!(Some(seq) > last, "in order, no repeats: {seq} after {last:?}");
+            assert!(
+                Some(seq) > last,
+                "in order, no repeats: {seq} after {last:?}"
+            );
             last = Some(seq);
             match v["type"].as_str().unwrap() {
                 "bid" => amounts.push(v["amount"].as_str().unwrap().to_string()),
@@ -127,7 +135,10 @@ async fn two_nodes() {
             Err(_) => failed_over += 1,
         }
     }
-    assert!(failed_over > 0, "some bids met the dead node and failed over");
+    assert!(
+        failed_over > 0,
+        "some bids met the dead node and failed over"
+    );
     let c = pg(&app.db.url).await;
     let ends = chrono::DateTime::from_timestamp_micros(
         c.query_one(
@@ -157,7 +168,10 @@ async fn two_nodes() {
             .await
             .expect("watchers finish")
             .unwrap();
-        assert_eq!(seen, accepted, "a watcher missed or repeated an accepted bid");
+        assert_eq!(
+            seen, accepted,
+            "a watcher missed or repeated an accepted bid"
+        );
         reconnected += usize::from(reconnects > 0);
     }
     assert!(reconnected > 0, "watchers of the killed node reconnected");
