@@ -136,6 +136,36 @@ async fn bid_rush() {
         app.base = node.base.clone();
     }
 
+    // after the last crash the rush goes on until the target number of receipts is reached
+    let mut k = 0;
+    while seen.lock().unwrap().receipts.len() < target {
+        let b = &bidders[k % bidders.len()];
+        k += 1;
+        let price = Decimal::new(45_000_000_00 + k as i64, 2);
+        let envelope =
+            fixtures::sealed_bid(&recipients, &tender, b.org_code.as_deref().unwrap(), price);
+        let h = sha(&envelope);
+        seen.lock()
+            .unwrap()
+            .sent
+            .insert(h.clone(), (b.id, envelope.clone(), price));
+        let r = app
+            .client
+            .put(app.url(&format!("/api/v1/tenders/{tender}/bids/mine")))
+            .bearer_auth(&b.token)
+            .header("content-type", "application/json")
+            .body(envelope)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        seen.lock()
+            .unwrap()
+            .receipts
+            .insert(h, v["receipt"].clone());
+    }
+
     // compare what the clients hold with what the database holds, bit for bit
     let s = seen.lock().unwrap();
     assert!(

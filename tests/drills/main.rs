@@ -14,4 +14,5 @@ mod bid_rush;
 mod db_outage;
 mod fixtures;
 mod node;
+mod schema_fuzz;
 mod two_nodes;
