@@ -75,7 +75,7 @@ async fn bid_rush() {
                     }
                     k += 1;
                     let price = Decimal::new(
-                        40_000_000_00 + (round as i64 * 100_000 + k as i64) * 100 + i as i64,
+                        4_000_000_000 + (round as i64 * 100_000 + k as i64) * 100 + i as i64,
                         2,
                     );
                     let envelope = fixtures::sealed_bid(&recipients, &tender, &org, price);
@@ -141,7 +141,7 @@ async fn bid_rush() {
     while seen.lock().unwrap().receipts.len() < target {
         let b = &bidders[k % bidders.len()];
         k += 1;
-        let price = Decimal::new(45_000_000_00 + k as i64, 2);
+        let price = Decimal::new(4_500_000_000 + k as i64, 2);
         let envelope =
             fixtures::sealed_bid(&recipients, &tender, b.org_code.as_deref().unwrap(), price);
         let h = sha(&envelope);
@@ -167,7 +167,7 @@ async fn bid_rush() {
     }
 
     // compare what the clients hold with what the database holds, bit for bit
-    let s = seen.lock().unwrap();
+    let s = std::mem::take(&mut *seen.lock().unwrap());
     assert!(
         s.refused.is_empty(),
         "no submission is refused in the rush: {:?}",
