@@ -161,6 +161,18 @@ async fn two_nodes() {
         .unwrap();
     assert_eq!(result["status"], "sold", "{result}");
     assert_eq!(result["price"], accepted.last().unwrap().as_str());
+    let closes: i64 = c
+        .query_one(
+            "SELECT count(*) FROM audit_entries WHERE action = 'auction.close' AND subject_id = $1",
+            &[&lot],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        closes, 1,
+        "the lot closes exactly once across the two nodes"
+    );
 
     let mut reconnected = 0;
     for w in watchers {
