@@ -18,7 +18,9 @@ fn cli() -> String {
 /// Runs schemathesis with one token; returns (generated cases, its summary, success).
 fn run(base: &str, token: Option<&str>, examples: usize) -> (usize, String, bool) {
     let mut cmd = std::process::Command::new(cli());
-    cmd.arg("--no-color")
+    // schemathesis keeps a cache in its working folder: keep it under target/
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/target"))
+        .arg("--no-color")
         .arg("run")
         .arg(format!("{base}/api/v1/openapi.json"))
         .args(["--url", base])
