@@ -200,9 +200,12 @@ impl From<diesel::result::Error> for AppError {
                 "already_exists",
                 "a record with the same key already exists",
             ),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                AppError::unavailable("the database connection was lost; try again")
-            }
+            // diesel-async reports a connection that died under a query (no SQLSTATE: the
+            // database restarted or the network dropped) as `UnableToSendCommand`: retryable
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => AppError::unavailable("the database connection was lost; try again"),
             _ => AppError::internal(e),
         }
     }
@@ -218,5 +221,27 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
         AppError::internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    #[test]
+    fn a_connection_lost_under_a_query_is_a_retryable_503() {
+        let lost = Error::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            Box::new("connection closed".to_string()),
+        );
+        let e = AppError::from(lost);
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code, "unavailable");
+        let other = Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new("x".to_string()));
+        assert_eq!(
+            AppError::from(other).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }
