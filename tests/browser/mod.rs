@@ -31,6 +31,24 @@ async fn username(app: &TestApp, id: Uuid) -> String {
         .get(0)
 }
 
+/// Polls a page script until its result satisfies `done` (10 s at most), and returns it.
+async fn until(
+    browser: &Browser,
+    script: &str,
+    done: impl Fn(&Value) -> bool,
+    what: &str,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let v = browser.js(script, json!([])).await;
+        if done(&v) {
+            return v;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{what}: {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_bid_sealed_in_the_sealing_page_opens_at_the_opening() {
     if skipped("sealing page") {
@@ -405,9 +423,104 @@ async fn the_portal_supervisor_console_and_api_docs_render() {
     let app = TestApp::spawn().await;
     let supervisor = app.user(Role::Supervisor).await;
     let l = lot(&app, "land", english, None).await;
+    // a real construction tender, published: its notice is an announcement on the portal
+    let w = world(&app, "construction").await;
+    let (tender, _) = create_tender(&app, &w, 25).await;
+    designate_and_register(&app, &w, &tender).await;
+    publish(&app, &w, &tender).await;
+    // the sequencer numbers both announcements (the lot's and the tender's) shortly after commit
+    let started = Instant::now();
+    loop {
+        let v: Value = app
+            .get("/api/v1/public/announcements", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if v["items"].as_array().unwrap().len() >= 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "announcements not numbered: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let notice_title = "市民中心改造工程 第一标段 招标公告";
     let browser = Browser::start().await;
     browser.goto(&app.url("/")).await;
     browser.wait_for("#lookup", Duration::from_secs(10)).await;
+    // the announcements list shows the tender's notice, linked to its page, in Chinese
+    let shown = until(
+        &browser,
+        "return Array.from(document.querySelectorAll('#announcements tr.announcement')).map(r => \
+         [r.querySelector('.title').textContent, r.querySelector('a.title')?.getAttribute('href'), \
+          r.cells[1].textContent, r.cells[2].textContent])",
+        |v| v.as_array().is_some_and(|a| a.len() == 2),
+        "the announcements did not load",
+    )
+    .await;
+    let notice = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == notice_title)
+        .unwrap_or_else(|| panic!("the notice is listed: {shown}"));
+    assert_eq!(notice[1], format!("/tenders/{tender}"), "{shown}");
+    assert_eq!(notice[2], "招标（采购）公告", "{shown}");
+    assert_eq!(notice[3], "工程建设", "{shown}");
+    assert!(
+        shown.as_array().unwrap().iter().any(|r| r[3] == "土地"),
+        "the land lot's notice: {shown}"
+    );
+    // the statistics table has one row per line of business, in Chinese
+    let stats = until(
+        &browser,
+        "return Array.from(document.querySelectorAll('#stats tr.stat th')).map(c => c.textContent)",
+        |v| v.as_array().is_some_and(|a| !a.is_empty()),
+        "the statistics did not load",
+    )
+    .await;
+    assert_eq!(stats, json!(["工程建设", "政府采购", "产权交易", "土地"]));
+    browser.screenshot("portal").await;
+    // a search for a word of the title finds the notice, and only it
+    let titles = "return document.getElementById('announcements-empty').hidden ? \
+                  Array.from(document.querySelectorAll('#announcements .title')).map(e => e.textContent) : 'empty'";
+    browser.type_into("#filter input[name=q]", "改造").await;
+    browser.click("#filter button[type=submit]").await;
+    until(
+        &browser,
+        titles,
+        |v| *v == json!([notice_title]),
+        "a search for 改造 did not find the notice alone",
+    )
+    .await;
+    browser.screenshot("portal-search").await;
+    // a word absent from every announcement finds nothing
+    browser
+        .js(
+            "document.querySelector('#filter input[name=q]').value = ''; return null",
+            json!([]),
+        )
+        .await;
+    browser.type_into("#filter input[name=q]", "隧道").await;
+    browser.click("#filter button[type=submit]").await;
+    until(
+        &browser,
+        titles,
+        |v| *v == json!("empty"),
+        "a search for 隧道 still lists announcements",
+    )
+    .await;
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelectorAll('#announcements tr.announcement').length",
+                json!([])
+            )
+            .await,
+        0
+    );
     // the portal's script ran (under the CSP, with its SRI): it fetched the platform key
     let started = Instant::now();
     while browser.text("#platform-key").await == "—" {
@@ -427,7 +540,6 @@ async fn the_portal_supervisor_console_and_api_docs_render() {
         browser.text("#platform-key").await,
         key["public_key"].as_str().unwrap()
     );
-    browser.screenshot("portal").await;
 
     browser.goto(&app.url("/supervise")).await;
     browser
