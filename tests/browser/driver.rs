@@ -1,17 +1,16 @@
-//! A small W3C WebDriver client over reqwest driving Debian `chromium` through `chromedriver`
-//! (headless, a fresh profile per browser). fantoccini's rustls feature pulls aws-lc-sys, a
-//! C build this project avoids (DECISIONS.md), and the tests need only a dozen commands.
+//! Headless Debian `chromium` driven through `chromedriver` with fantoccini (a fresh profile per
+//! browser). chromedriver listens on plain HTTP at 127.0.0.1, so fantoccini is built without a TLS
+//! feature over hyper-util's `HttpConnector` (no openssl, no aws-lc-sys; DECISIONS.md).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
+use fantoccini::elements::Element;
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
-
-/// The W3C element reference key.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Whether the browser tests are skipped (`GGZY_SKIP_BROWSER=1`); a missing chromium is a failure otherwise.
 pub fn skipped(test: &str) -> bool {
@@ -24,11 +23,34 @@ pub fn skipped(test: &str) -> bool {
 
 /// A headless Chromium session.
 pub struct Browser {
-    http: reqwest::Client,
-    session: String,
-    driver_url: String,
+    client: Client,
+    session_url: String,
     driver: Child,
     profile: PathBuf,
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one Chrome DevTools Protocol command,
+/// which the W3C command set (and so fantoccini) does not cover.
+#[derive(Debug)]
+struct CdpExecute {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for CdpExecute {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.expect("a CDP command needs a session");
+        base_url.join(&format!("session/{session}/goog/cdp/execute"))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
 }
 
 fn free_port() -> u16 {
@@ -63,26 +85,9 @@ impl Browser {
             .spawn()
             .expect("chromedriver is not installed: run scripts/test.d/10-chromium.sh (or set GGZY_SKIP_BROWSER=1)");
         let driver_url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = http.get(format!("{driver_url}/status")).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "chromedriver did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         let profile =
             std::env::temp_dir().join(format!("ggzy-chromium-{}", uuid::Uuid::new_v4().simple()));
-        let caps = json!({"capabilities": {"alwaysMatch": {
+        let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": binary,
@@ -96,94 +101,86 @@ impl Browser {
                     format!("--user-data-dir={}", profile.display()),
                 ],
             },
-        }}});
-        let r: Value = http
-            .post(format!("{driver_url}/session"))
-            .json(&caps)
-            .send()
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let caps: Capabilities = caps;
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(caps);
+        // chromedriver needs a moment to listen: retry the session until it answers
+        let started = Instant::now();
+        let client = loop {
+            match builder.connect(&driver_url).await {
+                Ok(client) => break client,
+                Err(e) => assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "no Chromium session through chromedriver: {e}"
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let session = client
+            .session_id()
             .await
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let session = r["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no Chromium session: {r}"))
-            .to_string();
+            .expect("a WebDriver session id");
         Browser {
-            http,
-            session,
-            driver_url,
+            client,
+            session_url: format!("{driver_url}/session/{session}"),
             driver,
             profile,
         }
     }
 
-    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/session/{}{path}", self.driver_url, self.session);
-        let mut req = self.http.request(method, url);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        let v: Value = r.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "WebDriver {path}: {status} {v}");
-        v["value"].clone()
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        self.cmd(reqwest::Method::POST, path, Some(body)).await
-    }
-
     /// Navigates and waits for the load.
     pub async fn goto(&self, url: &str) {
-        self.post("/url", json!({"url": url})).await;
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
-    /// Runs a script (`return …`) in the page with `arguments`.
+    /// Runs a script (`return …`) in the page with `arguments` (a JSON array).
     pub async fn js(&self, script: &str, args: Value) -> Value {
-        self.post("/execute/sync", json!({"script": script, "args": args}))
+        let args = match args {
+            Value::Array(a) => a,
+            other => panic!("script arguments must be an array, got {other}"),
+        };
+        self.client
+            .execute(script, args)
             .await
+            .unwrap_or_else(|e| panic!("script {script}: {e}"))
     }
 
     /// A Chrome DevTools Protocol command through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
-        self.post("/goog/cdp/execute", json!({"cmd": cmd, "params": params}))
+        self.client
+            .issue_cmd(CdpExecute {
+                cmd: cmd.into(),
+                params,
+            })
             .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
     }
 
-    async fn try_find(&self, css: &str) -> Option<String> {
-        let url = format!("{}/session/{}/element", self.driver_url, self.session);
-        let r = self
-            .http
-            .post(url)
-            .json(&json!({"using": "css selector", "value": css}))
-            .send()
+    async fn try_find_displayed(&self, css: &str) -> Option<Element> {
+        let element = self.client.find(Locator::Css(css)).await.ok()?;
+        // a re-rendered node goes stale between the lookup and the check: look again then
+        element
+            .is_displayed()
             .await
-            .ok()?;
-        if !r.status().is_success() {
-            return None;
-        }
-        let v: Value = r.json().await.ok()?;
-        v["value"][ELEMENT].as_str().map(str::to_string)
+            .ok()
+            .filter(|shown| *shown)
+            .map(|_| element)
     }
 
-    /// Waits until `css` matches a displayed element, and returns its reference.
-    pub async fn wait_for(&self, css: &str, within: Duration) -> String {
+    /// Waits until `css` matches a displayed element, and returns it.
+    pub async fn wait_for(&self, css: &str, within: Duration) -> Element {
         let started = Instant::now();
         loop {
-            if let Some(id) = self.try_find(css).await {
-                let shown = self
-                    .cmd(
-                        reqwest::Method::GET,
-                        &format!("/element/{id}/displayed"),
-                        None,
-                    )
-                    .await;
-                if shown == json!(true) {
-                    return id;
-                }
+            if let Some(element) = self.try_find_displayed(css).await {
+                return element;
             }
             if started.elapsed() > within {
                 let status = self
@@ -201,25 +198,29 @@ impl Browser {
 
     /// Types into the element matching `css` (a file input takes a local path).
     pub async fn type_into(&self, css: &str, text: &str) {
-        let id = self.wait_for(css, Duration::from_secs(10)).await;
-        self.post(&format!("/element/{id}/value"), json!({"text": text}))
-            .await;
+        let element = self.wait_for(css, Duration::from_secs(10)).await;
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
-        let id = self.wait_for(css, Duration::from_secs(10)).await;
-        self.post(&format!("/element/{id}/click"), json!({})).await;
+        let element = self.wait_for(css, Duration::from_secs(10)).await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// The visible text of the element matching `css`.
     pub async fn text(&self, css: &str) -> String {
-        let id = self.wait_for(css, Duration::from_secs(10)).await;
-        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+        let element = self.wait_for(css, Duration::from_secs(10)).await;
+        element
+            .text()
             .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
     }
 
     /// Signs in through the page header's login form and waits for the name to show.
@@ -234,8 +235,11 @@ impl Browser {
 
     /// Saves a PNG screenshot as target/screenshots/<name>.png.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let png = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
-        let bytes = B64.decode(png.as_str().unwrap()).unwrap();
+        let bytes = self
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
@@ -247,15 +251,15 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // End the session (chromedriver closes Chromium), then chromedriver itself: on a blocking
-        // thread with its own runtime, since Drop cannot await.
-        let url = format!("{}/session/{}", self.driver_url, self.session);
+        // fantoccini ends the session from a task on the test's runtime, which stops with the
+        // test, and Drop cannot await: delete the session on a thread with its own runtime
+        // (chromedriver then closes Chromium), then stop chromedriver itself.
+        let url = self.session_url.clone();
         let _ = std::thread::spawn(move || {
             if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             {
-                // a client of this runtime: the test's client belongs to the test's runtime
                 rt.block_on(async move {
                     let _ = reqwest::Client::new().delete(url).send().await;
                 });
