@@ -256,8 +256,7 @@ pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppRe
                        "submission_no": receipt["submission_no"], "size": body.0.len()}),
                 )
                 .await?;
-                crate::notify::triggers::bid_receipt(c, id, caller.user_id, &receipt, now)
-                    .await?;
+                crate::notify::triggers::bid_receipt(c, id, caller.user_id, &receipt, now).await?;
                 let v = json!({ "receipt": receipt });
                 idempotency::finish(c, claim, StatusCode::CREATED, &v).await?;
                 Ok::<_, AppError>((StatusCode::CREATED, v))
@@ -316,8 +315,7 @@ pub async fn withdraw_bid(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResp
                     json!({"receipt_id": receipt["id"], "submission_no": receipt["submission_no"]}),
                 )
                 .await?;
-                crate::notify::triggers::bid_receipt(c, id, caller.user_id, &receipt, now)
-                    .await?;
+                crate::notify::triggers::bid_receipt(c, id, caller.user_id, &receipt, now).await?;
                 Ok::<_, AppError>(receipt)
             })
             .await;
