@@ -254,31 +254,44 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
         .select((bids::id, bid_submissions::envelope, orgs::code))
         .load(conn)
         .await?;
-    let mut waiting = 0;
+    // every holder piece of these bids in one query, not one per bid
+    let ids: Vec<Uuid> = sealed.iter().map(|(id, _, _)| *id).collect();
+    let piece_rows: Vec<(Uuid, String, Option<Value>)> = opening_pieces::table
+        .filter(opening_pieces::bid_id.eq_any(&ids))
+        .select((
+            opening_pieces::bid_id,
+            opening_pieces::branch,
+            opening_pieces::pieces,
+        ))
+        .load(conn)
+        .await?;
+    let mut pieces: BTreeMap<Uuid, BTreeMap<Branch, Submission>> = BTreeMap::new();
+    for (bid_id, b, p) in piece_rows {
+        let branch =
+            Branch::parse(&b).ok_or_else(|| AppError::internal(anyhow::anyhow!("branch {b}")))?;
+        pieces
+            .entry(bid_id)
+            .or_default()
+            .insert(branch, stored_submission(p)?);
+    }
+    let mut work = Vec::with_capacity(sealed.len());
     for (bid_id, envelope, org_code) in sealed {
-        let rows: Vec<(String, Option<Value>)> = opening_pieces::table
-            .filter(opening_pieces::bid_id.eq(bid_id))
-            .select((opening_pieces::branch, opening_pieces::pieces))
-            .load(conn)
-            .await?;
-        let mut subs = BTreeMap::new();
-        for (b, p) in rows {
-            let branch = Branch::parse(&b)
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("branch {b}")))?;
-            subs.insert(branch, stored_submission(p)?);
-        }
         let envelope =
             envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
         let env = crate::sealing::envelope::parse(&envelope, t.id)
             .map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {}", e.detail())))?;
-        // decryption is CPU work: keep it off the async workers
-        let tender_id = t.id;
-        let outcome = tokio::task::spawn_blocking(move || {
-            crate::sealing::open::decide(&env.payload, tender_id, &org_code, &subs)
-        })
+        let subs = pieces.remove(&bid_id).unwrap_or_default();
+        work.push((bid_id, env.payload, org_code, subs));
+    }
+    // decryption is CPU work: off the async workers, spread over the cores
+    let tender_id = t.id;
+    let outcomes = tokio::task::spawn_blocking(move || decide_all(work, tender_id))
         .await
         .map_err(AppError::internal)?;
-        let now = clock::now(conn).await?;
+    // every bid of the ceremony is opened at the same platform instant
+    let now = clock::now(conn).await?;
+    let mut waiting = 0;
+    for (bid_id, outcome) in outcomes {
         match outcome {
             Outcome::Waiting(_) => waiting += 1,
             Outcome::Opened(doc) => {
@@ -320,6 +333,37 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
         }
     }
     Ok(waiting)
+}
+
+/// A sealed bid to decide: its id, payload, bidder's 统一社会信用代码 and the holders' pieces.
+type SealedBid = (Uuid, Vec<u8>, String, BTreeMap<Branch, Submission>);
+
+/// Runs the opening decision for each bid on every core (scoped threads over equal chunks), in
+/// the bids' order.
+fn decide_all(work: Vec<SealedBid>, tender_id: Uuid) -> Vec<(Uuid, Outcome)> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = work.len().div_ceil(cores).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(id, payload, org, subs)| {
+                            (
+                                *id,
+                                crate::sealing::open::decide(payload, tender_id, org, subs),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("an opening worker panicked"))
+            .collect()
+    })
 }
 
 fn stored_submission(p: Option<Value>) -> AppResult<Submission> {
