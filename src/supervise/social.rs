@@ -472,17 +472,13 @@ pub async fn subject(ctx: Ctx, path: web::Path<(String, String)>) -> AppResult<H
     if social {
         let allowed = may_view(&mut conn, caller.user_id, &subject_type, subject_id).await?;
         // logged on its own, so that a refused view stays in the log
-        diesel::insert_into(access_log::table)
-            .values((
-                access_log::id.eq(Uuid::now_v7()),
-                access_log::user_id.eq(caller.user_id),
-                access_log::role.eq(caller.role.as_str()),
-                access_log::subject_type.eq(&subject_type),
-                access_log::subject_id.eq(subject_id),
-                access_log::allowed.eq(allowed),
-            ))
-            .execute(&mut conn)
-            .await?;
+        log_views(
+            &mut conn,
+            caller.user_id,
+            &[(subject_type.clone(), subject_id)],
+            allowed,
+        )
+        .await?;
         if !allowed {
             return Err(not_assigned());
         }
