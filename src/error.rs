@@ -206,9 +206,28 @@ impl From<diesel::result::Error> for AppError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => AppError::unavailable("the database connection was lost; try again"),
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if server_going_away(info.message()) =>
+            {
+                AppError::unavailable("the database is restarting; try again shortly")
+            }
             _ => AppError::internal(e),
         }
     }
+}
+
+/// Whether a database error is the server ending the session: a fast or immediate shutdown
+/// (SQLSTATE 57P01 `admin_shutdown`, also sent by `pg_terminate_backend`), a crash of another
+/// backend (57P02) or a server not accepting connections yet (57P03). diesel does not expose the
+/// SQLSTATE, so the server's message is matched; these are retryable, hence 503, not 500.
+fn server_going_away(message: &str) -> bool {
+    const GOING_AWAY: [&str; 4] = [
+        "terminating connection due to administrator command",
+        "terminating connection because of crash of another server process",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ];
+    GOING_AWAY.iter().any(|m| message.contains(m))
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
@@ -238,6 +257,14 @@ mod tests {
         let e = AppError::from(lost);
         assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(e.code, "unavailable");
+        let shutdown = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("terminating connection due to administrator command".to_string()),
+        );
+        assert_eq!(
+            AppError::from(shutdown).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
         let other = Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new("x".to_string()));
         assert_eq!(
             AppError::from(other).status(),

@@ -2,7 +2,9 @@
 //! is insert-only for every role; the sequencer numbers and chains the entries afterwards.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::Db;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -48,8 +50,8 @@ struct NewAuditEntry<'a> {
 
 /// Appends an audit entry in the caller's transaction. `action` is a dotted verb
 /// (`user.create`), `subject` the (type, id) it concerns.
-pub async fn record(
-    conn: &mut AsyncPgConnection,
+pub async fn record<C: Db>(
+    conn: &mut C,
     actor: &Actor,
     action: &str,
     subject: Option<(&str, String)>,

@@ -15,7 +15,7 @@ struct Now {
 }
 
 /// Reads `ggzy_now()`. Call it after taking the locks the decision depends on.
-pub async fn now(conn: &mut AsyncPgConnection) -> diesel::QueryResult<DateTime<Utc>> {
+pub async fn now<C: crate::db::Db>(conn: &mut C) -> diesel::QueryResult<DateTime<Utc>> {
     let n: Now = diesel::sql_query("SELECT ggzy_now() AS now")
         .get_result(conn)
         .await?;

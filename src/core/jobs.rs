@@ -44,8 +44,8 @@ pub fn handler_for(kind: &str) -> Option<JobFn> {
 
 /// Enqueues a job for the connected plane in the caller's transaction. With a `dedupe_key`, a
 /// second job of the same kind and key is ignored.
-pub async fn enqueue(
-    conn: &mut AsyncPgConnection,
+pub async fn enqueue<C: crate::db::Db>(
+    conn: &mut C,
     kind: &str,
     payload: Value,
     run_at: DateTime<Utc>,

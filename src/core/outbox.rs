@@ -2,7 +2,9 @@
 //! transaction and published by the sequencer after commit (DESIGN.md §8).
 
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+
+use crate::db::Db;
 use serde_json::Value;
 
 use crate::db::schema::outbox;
@@ -40,8 +42,8 @@ struct NewOutbox<'a> {
 }
 
 /// Appends an outbox row in the caller's transaction.
-pub async fn emit(
-    conn: &mut AsyncPgConnection,
+pub async fn emit<C: Db>(
+    conn: &mut C,
     kind: Kind,
     topic: &str,
     subject: Option<(&str, String)>,

@@ -7,7 +7,7 @@ use std::fmt::Debug;
 
 use diesel::QueryableByName;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -67,7 +67,7 @@ struct HoldRow {
 
 /// Refuses with `423 suspended` when the subject or its project is under a hold (the latest
 /// directive on it is `suspend`). Call it after locking the subject's row.
-async fn check_holds(conn: &mut AsyncPgConnection, subject: &Subject) -> AppResult<()> {
+async fn check_holds<C: crate::db::Db>(conn: &mut C, subject: &Subject) -> AppResult<()> {
     let held: Vec<HoldRow> = diesel::sql_query(
         "SELECT subject_type, reason FROM ( \
              SELECT DISTINCT ON (subject_type, subject_id) subject_type, kind, reason \
@@ -158,7 +158,7 @@ pub struct Guarded {
 }
 
 /// The transition function, step one: refuses a held subject (`423 suspended`).
-pub async fn guard(conn: &mut AsyncPgConnection, subject: Subject) -> AppResult<Guarded> {
+pub async fn guard<C: crate::db::Db>(conn: &mut C, subject: Subject) -> AppResult<Guarded> {
     check_holds(conn, &subject).await?;
     Ok(Guarded { subject })
 }

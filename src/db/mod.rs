@@ -21,6 +21,13 @@ pub type DbPool = Pool<AsyncPgConnection>;
 /// A connection checked out of a pool.
 pub type DbConn = Object<AsyncPgConnection>;
 
+/// A PostgreSQL connection a query can run on: `AsyncPgConnection` itself, or a shared
+/// `&AsyncPgConnection`, whose queries polled together are pipelined (sent without waiting for
+/// the previous answer), which shortens the time a request holds its row locks.
+pub trait Db: diesel_async::AsyncConnectionCore<Backend = diesel::pg::Pg> {}
+
+impl<C: diesel_async::AsyncConnectionCore<Backend = diesel::pg::Pg>> Db for C {}
+
 /// Adds `application_name` and a `statement_timeout` to a connection URL.
 pub fn tune_url(url: &str, app_name: &str, statement_timeout_ms: u64) -> anyhow::Result<String> {
     let mut u = Url::parse(url).context("invalid database URL")?;

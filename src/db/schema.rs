@@ -873,6 +873,7 @@ diesel::table! {
         agency_name -> Nullable<Text>,
         details -> Jsonb,
         published_at -> Timestamptz,
+        seq -> Nullable<Int8>,
     }
 }
 

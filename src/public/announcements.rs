@@ -174,23 +174,42 @@ pub async fn load_page(
     conn: &mut AsyncPgConnection,
     p: &Page,
 ) -> AppResult<(Vec<AnnouncementRow>, Option<i64>)> {
-    let mut rows: Vec<AnnouncementRow> = diesel::sql_query(
-        "SELECT s.seq, a.category, a.kind, a.subject_type, a.subject_id, a.project_code, a.code, \
+    // Only the filters the page uses go into the statement: each shape gets its own prepared
+    // statement and plan (a catch-all `$n IS NULL OR …` statement gets one generic plan, which
+    // at 100,000 announcements walked the whole sequence for a rare search word).
+    let mut sql = String::from(
+        "SELECT a.seq, a.category, a.kind, a.subject_type, a.subject_id, a.project_code, a.code, \
                 a.title, a.summary, a.tenderer_name, a.agency_name, a.details, a.published_at \
-         FROM announcements a JOIN outbox_seq s ON s.outbox_id = a.outbox_id \
-         WHERE s.seq > $1 \
-           AND ($2::text IS NULL OR a.category = $2) \
-           AND ($3::text[] IS NULL OR a.search @@ ggzy_search_query($3)) \
-           AND ($4::text[] IS NULL OR a.kind = ANY ($4)) \
-         ORDER BY s.seq LIMIT $5",
-    )
-    .bind::<BigInt, _>(p.after)
-    .bind::<Nullable<Text>, _>(p.category.as_deref())
-    .bind::<Nullable<Array<Text>>, _>(p.tokens.as_deref())
-    .bind::<Nullable<Array<Text>>, _>(p.kinds.as_deref())
-    .bind::<BigInt, _>(p.limit + 1)
-    .load(conn)
-    .await?;
+         FROM announcements a WHERE a.seq > $1",
+    );
+    let mut n = 1;
+    let mut arg = |sql: &mut String, clause: &str| {
+        n += 1;
+        sql.push_str(&clause.replace('?', &format!("${n}")));
+    };
+    if p.category.is_some() {
+        arg(&mut sql, " AND a.category = ?");
+    }
+    if p.tokens.is_some() {
+        arg(&mut sql, " AND a.search @@ ggzy_search_query(?::text[])");
+    }
+    if p.kinds.is_some() {
+        arg(&mut sql, " AND a.kind = ANY (?::text[])");
+    }
+    arg(&mut sql, " ORDER BY a.seq LIMIT ?");
+    let mut q = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<BigInt, _>(p.after);
+    if let Some(c) = &p.category {
+        q = q.bind::<Text, _>(c.clone());
+    }
+    if let Some(t) = &p.tokens {
+        q = q.bind::<Array<Text>, _>(t.clone());
+    }
+    if let Some(k) = &p.kinds {
+        q = q.bind::<Array<Text>, _>(k.clone());
+    }
+    let mut rows: Vec<AnnouncementRow> = q.bind::<BigInt, _>(p.limit + 1).load(conn).await?;
     let more = rows.len() as i64 > p.limit;
     rows.truncate(p.limit as usize);
     let next = if more {

@@ -149,8 +149,27 @@ async fn db_outage() {
         }));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    proxy.fail();
     phase_tx.send(1).unwrap();
+    // First what a fast shutdown sends (SQLSTATE 57P01 on every session, as `pg_ctl stop -m fast`
+    // does): the node's sessions are terminated a few times, mid-request or idle.
+    let admin = pg(&app.db.url).await;
+    let mut terminated = 0i64;
+    for _ in 0..5 {
+        let n: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name LIKE 'ggzy-%' AND pid <> pg_backend_pid()) t",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        terminated += n;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(terminated > 0, "no server session was terminated");
+    // then the database disappears from the network
+    proxy.fail();
     tokio::time::sleep(outage).await;
     proxy.recover();
     // recovery: the pool reconnects on its own; give it a few seconds, then count
@@ -210,7 +229,7 @@ async fn db_outage() {
         "an acknowledged write was lost"
     );
     println!(
-        "DRILL db-outage: {n_writers} writers, {} ms outage (all database connections cut, new ones refused), {} requests, {} acknowledged writes, {during_503} answered 503 unavailable during the outage, 0 other errors, pool recovered {} ms after the database came back, 0 acknowledged writes lost, {:.0} s",
+        "DRILL db-outage: {n_writers} writers, {terminated} sessions terminated (57P01) then a {} ms outage (all database connections cut, new ones refused), {} requests, {} acknowledged writes, {during_503} answered 503 unavailable during the outage, 0 other errors, pool recovered {} ms after the database came back, 0 acknowledged writes lost, {:.0} s",
         outage.as_millis(),
         answers.len(),
         acked.len(),

@@ -156,8 +156,8 @@ pub async fn load(conn: &mut AsyncPgConnection, id: Uuid, lock: bool) -> AppResu
 }
 
 /// Emits a live-hall event (through the sequencer) for the lot.
-pub async fn emit(
-    conn: &mut AsyncPgConnection,
+pub async fn emit<C: crate::db::Db>(
+    conn: &mut C,
     id: Uuid,
     kind: &str,
     data: Value,
@@ -173,8 +173,9 @@ pub async fn emit(
     Ok(())
 }
 
+/// A hold row on the lot or its project.
 #[derive(QueryableByName)]
-struct HoldRow {
+pub struct HoldRow {
     #[diesel(sql_type = BigInt)]
     seq: i64,
     #[diesel(sql_type = Text)]
@@ -185,12 +186,12 @@ struct HoldRow {
     at: DateTime<Utc>,
 }
 
+/// The subjects' hold state as of the last applied row, and the rows not applied yet.
+pub type Holds = (BTreeMap<String, String>, Vec<HoldRow>);
+
 /// The holds on the lot or its project: the state of each subject as of the last applied row,
 /// and the rows not applied yet (in order).
-async fn pending_holds(
-    conn: &mut AsyncPgConnection,
-    a: &AuctionRow,
-) -> AppResult<(BTreeMap<String, String>, Vec<HoldRow>)> {
+pub async fn pending_holds<C: crate::db::Db>(conn: &mut C, a: &AuctionRow) -> AppResult<Holds> {
     let rows: Vec<HoldRow> = diesel::sql_query(
         "SELECT seq, subject_type, kind, at FROM holds \
          WHERE (subject_type = 'auction' AND subject_id = $1) OR (subject_type = 'project' AND subject_id = $2) \
@@ -346,9 +347,26 @@ pub async fn sync(
     if !a.published {
         return Ok(());
     }
+    let holds = pending_holds(conn, a).await?;
+    advance(conn, a, now, holds).await?;
+    store(conn, a).await?;
+    schedule(conn, a).await
+}
+
+/// Applies, in memory and through their audit entries and events, the holds read beforehand
+/// (`pending_holds`) and every stage change due at `now`; returns whether the row changed, in
+/// which case the caller writes it back (`store`) and schedules the next timer.
+pub async fn advance(
+    conn: &mut AsyncPgConnection,
+    a: &mut AuctionRow,
+    now: DateTime<Utc>,
+    (mut latest, holds): Holds,
+) -> AppResult<bool> {
+    if !a.published {
+        return Ok(false);
+    }
     // holds and stage changes in the order they happened: a boundary passed before a hold began
     // takes effect, one that fell inside the hold moves with the resume
-    let (mut latest, holds) = pending_holds(conn, a).await?;
     // only a listing's close asks how many bidders quoted: keep the query off other lots' bids
     let quoting = if a.format == "listing" {
         quoting_bidders(conn, a.id).await?
@@ -356,6 +374,7 @@ pub async fn sync(
         0
     };
     let mut next_hold = holds.iter().peekable();
+    let mut changed = false;
     loop {
         let lot = a.lot()?;
         let step = if a.paused_at.is_none() {
@@ -365,6 +384,7 @@ pub async fn sync(
         };
         match (step, next_hold.peek()) {
             (Some(step), hold) if hold.is_none_or(|h| step.at <= h.at) => {
+                changed = true;
                 if lot.stage == Stage::Scheduled && extend(conn, a).await? {
                     continue;
                 }
@@ -388,12 +408,18 @@ pub async fn sync(
                 }
             }
             (_, Some(_)) => {
+                changed = true;
                 let h = next_hold.next().expect("peeked");
                 apply_hold(conn, a, &mut latest, h).await?;
             }
             (_, None) => break,
         }
     }
+    Ok(changed)
+}
+
+/// Writes the lot's stage, times, hold state and result back.
+pub async fn store(conn: &mut AsyncPgConnection, a: &AuctionRow) -> AppResult<()> {
     diesel::update(auctions::table.find(a.id))
         .set((
             auctions::stage.eq(&a.stage),
@@ -408,7 +434,7 @@ pub async fn sync(
         ))
         .execute(conn)
         .await?;
-    schedule(conn, a).await
+    Ok(())
 }
 
 /// Schedules the lot's next timer (idempotent per instant); a held lot looks again shortly.

@@ -202,7 +202,7 @@ pub async fn submit_shares(
                 .select(bids::id)
                 .load(c)
                 .await?;
-            let (mut accepted, mut already) = (0, 0);
+            let mut rows = Vec::with_capacity(cmd.shares.len());
             for item in &cmd.shares {
                 if !round_bids.contains(&item.bid_id) {
                     return Err(AppError::unprocessable("unknown_bid", format!("bid {} is not in this opening", item.bid_id)));
@@ -215,19 +215,25 @@ pub async fn submit_shares(
                     ),
                     Submission::Undecryptable => (None, true),
                 };
-                let n = diesel::insert_into(opening_pieces::table)
-                    .values((
-                        opening_pieces::bid_id.eq(item.bid_id),
-                        opening_pieces::branch.eq(branch.as_str()),
-                        opening_pieces::holder_id.eq(caller.user_id),
-                        opening_pieces::pieces.eq(pieces),
-                        opening_pieces::undecryptable.eq(undecryptable),
-                    ))
+                rows.push((
+                    opening_pieces::bid_id.eq(item.bid_id),
+                    opening_pieces::branch.eq(branch.as_str()),
+                    opening_pieces::holder_id.eq(caller.user_id),
+                    opening_pieces::pieces.eq(pieces),
+                    opening_pieces::undecryptable.eq(undecryptable),
+                ));
+            }
+            // one multi-row insert per chunk rather than a round trip per bid; a chunk stays far
+            // below PostgreSQL's 65,535 bind parameters
+            let mut accepted = 0;
+            for chunk in rows.chunks(PIECE_CHUNK) {
+                accepted += diesel::insert_into(opening_pieces::table)
+                    .values(chunk)
                     .on_conflict_do_nothing()
                     .execute(c)
                     .await?;
-                if n == 1 { accepted += 1 } else { already += 1 }
             }
+            let already = cmd.shares.len() - accepted;
             if t.status()? == TenderStatus::Closed {
                 set_status(c, id, status).await?;
             }
@@ -291,48 +297,83 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
     // every bid of the ceremony is opened at the same platform instant
     let now = clock::now(conn).await?;
     let mut waiting = 0;
+    let mut v = Verdicts::default();
     for (bid_id, outcome) in outcomes {
-        match outcome {
-            Outcome::Waiting(_) => waiting += 1,
-            Outcome::Opened(doc) => {
-                diesel::update(bids::table.find(bid_id))
-                    .set((
-                        bids::status.eq("opened"),
-                        bids::price.eq(Some(doc.price)),
-                        bids::duration_days.eq(doc.duration_days),
-                        bids::sme.eq(doc.sme.map(|s| s.as_str())),
-                        bids::document.eq(Some(
-                            serde_json::to_value(&doc).map_err(AppError::internal)?,
-                        )),
-                        bids::opened_at.eq(Some(now)),
-                    ))
-                    .execute(conn)
-                    .await?;
+        let (status, fault, detail, doc) = match outcome {
+            Outcome::Waiting(_) => {
+                waiting += 1;
+                continue;
             }
-            Outcome::Tampered(reason) => {
-                diesel::update(bids::table.find(bid_id))
-                    .set((
-                        bids::status.eq("tampered"),
-                        bids::fault.eq(Some("bidder")),
-                        bids::detail.eq(Some(reason)),
-                        bids::opened_at.eq(Some(now)),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-            Outcome::Undecryptable(reason) => {
-                diesel::update(bids::table.find(bid_id))
-                    .set((
-                        bids::status.eq("undecryptable"),
-                        bids::detail.eq(Some(reason)),
-                        bids::opened_at.eq(Some(now)),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-        }
+            Outcome::Opened(doc) => ("opened", None, None, Some(doc)),
+            Outcome::Tampered(reason) => ("tampered", Some("bidder"), Some(reason), None),
+            Outcome::Undecryptable(reason) => ("undecryptable", None, Some(reason), None),
+        };
+        v.id.push(bid_id);
+        v.status.push(status.to_string());
+        v.fault.push(fault.map(str::to_string));
+        v.detail.push(detail);
+        v.price.push(doc.as_ref().map(|d| d.price));
+        v.duration_days
+            .push(doc.as_ref().and_then(|d| d.duration_days));
+        v.sme.push(
+            doc.as_ref()
+                .and_then(|d| d.sme.map(|s| s.as_str().to_string())),
+        );
+        v.document.push(match &doc {
+            Some(d) => Some(serde_json::to_value(d).map_err(AppError::internal)?),
+            None => None,
+        });
     }
+    v.store(conn, now).await?;
     Ok(waiting)
+}
+
+/// Bids per multi-row statement at the opening (pieces inserted, verdicts stored).
+const PIECE_CHUNK: usize = 1_000;
+
+/// The verdicts of one opening pass, column by column, stored by one `UPDATE … FROM unnest`
+/// per chunk instead of one `UPDATE` per bid (1,000 round trips at a large opening).
+#[derive(Default)]
+struct Verdicts {
+    id: Vec<Uuid>,
+    status: Vec<String>,
+    fault: Vec<Option<String>>,
+    detail: Vec<Option<String>>,
+    price: Vec<Option<rust_decimal::Decimal>>,
+    duration_days: Vec<Option<i32>>,
+    sme: Vec<Option<String>>,
+    document: Vec<Option<Value>>,
+}
+
+impl Verdicts {
+    /// Writes every verdict, each bid opened at the ceremony's one platform instant `now`.
+    async fn store(self, conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResult<()> {
+        use diesel::sql_types::{Array, Int4, Jsonb, Nullable, Numeric, Text, Timestamptz};
+        for start in (0..self.id.len()).step_by(PIECE_CHUNK) {
+            let end = (start + PIECE_CHUNK).min(self.id.len());
+            diesel::sql_query(
+                "UPDATE bids SET status = v.status, fault = v.fault, detail = v.detail, \
+                 price = v.price, duration_days = v.duration_days, sme = v.sme, \
+                 document = v.document, opened_at = $9 \
+                 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], \
+                 $6::int4[], $7::text[], $8::jsonb[]) \
+                 AS v(id, status, fault, detail, price, duration_days, sme, document) \
+                 WHERE bids.id = v.id",
+            )
+            .bind::<Array<diesel::sql_types::Uuid>, _>(&self.id[start..end])
+            .bind::<Array<Text>, _>(&self.status[start..end])
+            .bind::<Array<Nullable<Text>>, _>(&self.fault[start..end])
+            .bind::<Array<Nullable<Text>>, _>(&self.detail[start..end])
+            .bind::<Array<Nullable<Numeric>>, _>(&self.price[start..end])
+            .bind::<Array<Nullable<Int4>>, _>(&self.duration_days[start..end])
+            .bind::<Array<Nullable<Text>>, _>(&self.sme[start..end])
+            .bind::<Array<Nullable<Jsonb>>, _>(&self.document[start..end])
+            .bind::<Timestamptz, _>(now)
+            .execute(conn)
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 /// A sealed bid to decide: its id, payload, bidder's 统一社会信用代码 and the holders' pieces.
