@@ -170,8 +170,17 @@ fn init_logging() {
         .try_init();
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // before the runtime's threads exist
+    ggzy::ops::memory::tune_allocator();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("starting the tokio runtime");
+    runtime.block_on(start());
+}
+
+async fn start() {
     init_logging();
     if let Err(e) = run(Cli::parse()).await {
         eprintln!("ggzy: {e:#}");

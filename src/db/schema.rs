@@ -874,6 +874,7 @@ diesel::table! {
         details -> Jsonb,
         published_at -> Timestamptz,
         seq -> Nullable<Int8>,
+        details_bytes -> Nullable<Int4>,
     }
 }
 

@@ -5,7 +5,9 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -71,9 +73,13 @@ pub struct AnnouncementRow {
     /// The agency (招标代理机构).
     #[diesel(sql_type = Nullable<Text>)]
     pub agency_name: Option<String>,
-    /// The public log entry's content.
-    #[diesel(sql_type = Jsonb)]
-    pub details: Value,
+    /// The public log entry's content; `None` on a list page when it is larger than
+    /// `INLINE_DETAILS_BYTES` (the subject's page, `detail_path`, and the log carry it).
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub details: Option<Value>,
+    /// The size of the entry's content as JSON text.
+    #[diesel(sql_type = Integer)]
+    pub details_bytes: i32,
     /// Publication time.
     #[diesel(sql_type = Timestamptz)]
     pub published_at: DateTime<Utc>,
@@ -94,7 +100,8 @@ impl AnnouncementRow {
                "project_code": self.project_code, "code": self.code, "title": self.title,
                "summary": self.summary, "tenderer_name": self.tenderer_name,
                "agency_name": self.agency_name, "published_at": clock::fmt(self.published_at),
-               "detail_path": path, "details": self.details})
+               "detail_path": path, "details": self.details,
+               "details_omitted": self.details.is_none(), "details_bytes": self.details_bytes})
     }
 }
 
@@ -110,7 +117,14 @@ pub struct Page {
     pub after: i64,
     /// Page size.
     pub limit: i64,
+    /// Every entry's content inline, whatever its size (the results page needs the figures).
+    pub full_details: bool,
 }
+
+/// Largest public entry a list page carries inline (bytes of JSON text). A closing manifest or
+/// an opening record of a large tender is hundreds of KB; a page of them cost tens of
+/// milliseconds of JSON work per request (issue 7, public reads).
+pub const INLINE_DETAILS_BYTES: i32 = 16 * 1024;
 
 /// Checks the common paging parameters (`400 invalid_query` otherwise).
 pub fn page(category: Option<String>, after: Option<i64>, limit: Option<i64>) -> AppResult<Page> {
@@ -143,6 +157,7 @@ pub fn page(category: Option<String>, after: Option<i64>, limit: Option<i64>) ->
         category,
         tokens: None,
         kinds: None,
+        full_details: false,
         after,
         limit,
     })
@@ -179,9 +194,17 @@ pub async fn load_page(
     // at 100,000 announcements walked the whole sequence for a rare search word).
     let mut sql = String::from(
         "SELECT a.seq, a.category, a.kind, a.subject_type, a.subject_id, a.project_code, a.code, \
-                a.title, a.summary, a.tenderer_name, a.agency_name, a.details, a.published_at \
-         FROM announcements a WHERE a.seq > $1",
+                a.title, a.summary, a.tenderer_name, a.agency_name, a.published_at, \
+                a.details_bytes, ",
     );
+    if p.full_details {
+        sql.push_str("a.details");
+    } else {
+        sql.push_str(&format!(
+            "CASE WHEN a.details_bytes <= {INLINE_DETAILS_BYTES} THEN a.details END AS details"
+        ));
+    }
+    sql.push_str(" FROM announcements a WHERE a.seq > $1");
     let mut n = 1;
     let mut arg = |sql: &mut String, clause: &str| {
         n += 1;
@@ -226,7 +249,7 @@ pub async fn load_page(
            ("q" = Option<String>, Query, description = "text search: Chinese by character bigrams (one character alone works), letters and digits by words; every token must match"),
            ("after" = Option<i64>, Query, description = "the `next` of the previous page"),
            ("limit" = Option<i64>, Query, description = "1–200, default 50")),
-    responses((status = 200, description = "{items: [{seq, category, kind, subject_type, subject_id, project_code, code, title, summary, tenderer_name, agency_name, published_at, detail_path, details}], next}"),
+    responses((status = 200, description = "{items: [{seq, category, kind, subject_type, subject_id, project_code, code, title, summary, tenderer_name, agency_name, published_at, detail_path, details, details_omitted, details_bytes}], next}; details is null (details_omitted true) when the entry is over 16 KiB"),
               (status = 400, body = Problem, description = "invalid_query")))]
 pub async fn list(ctx: Ctx, query: web::Query<AnnouncementQuery>) -> AppResult<HttpResponse> {
     let q = query.into_inner();

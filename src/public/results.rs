@@ -29,7 +29,7 @@ pub struct ResultQuery {
 
 /// A result with its figures lifted out of the public entry.
 fn view(r: &AnnouncementRow) -> Value {
-    let d = &r.details;
+    let d = r.details.as_ref().unwrap_or(&Value::Null);
     let mut v = r.view();
     let (amount, winner) = match r.kind.as_str() {
         "award" => (d["price"].clone(), d["winner_name"].clone()),
@@ -78,6 +78,7 @@ pub async fn list(ctx: Ctx, query: web::Query<ResultQuery>) -> AppResult<HttpRes
         }
     };
     p.kinds = Some(kinds);
+    p.full_details = true;
     let mut conn = ctx.conn().await?;
     let (rows, next) = load_page(&mut conn, &p).await?;
     let items: Vec<Value> = rows.iter().map(view).collect();

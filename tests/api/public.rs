@@ -467,3 +467,66 @@ async fn paging_under_concurrent_writers_sees_every_announcement_once() {
     let v = get_ok(&app, &format!("/api/v1/public/announcements?after={after}")).await;
     assert!(v["items"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_list_page_leaves_out_large_entries_and_numbers_come_from_the_sequencer() {
+    let app = TestApp::spawn().await;
+    let w = world(&app, "construction").await;
+    let (tender, _) = create_tender(&app, &w, 25).await;
+    designate_and_register(&app, &w, &tender).await;
+    publish(&app, &w, &tender).await;
+    // one small clarification and one whose public entry is 40 KB (like a large tender's
+    // closing manifest), committed as the execute plane's outbox rows are
+    let c = pg(&app.db.url).await;
+    for text in ["小澄清".to_string(), "大".repeat(40_000 / 3 + 10)] {
+        c.execute(
+            "INSERT INTO outbox (plane, kind, topic, subject_type, subject_id, payload)
+             VALUES ('', 'public', 'tender.clarification', 'tender', $1,
+                     jsonb_build_object('text', $2::text))",
+            &[&tender, &text],
+        )
+        .await
+        .unwrap();
+    }
+    let items = wait_items(&app, "/api/v1/public/announcements?limit=200", 3).await;
+    assert_eq!(kinds(&items), ["notice", "clarification", "clarification"]);
+    let (small, large) = (&items[1], &items[2]);
+    assert_eq!(small["details"]["text"], "小澄清");
+    assert_eq!(small["details_omitted"], false);
+    assert!(large["details"].is_null(), "{large}");
+    assert_eq!(large["details_omitted"], true);
+    assert!(large["details_bytes"].as_i64().unwrap() > 40_000);
+    assert!(small["details_bytes"].as_i64().unwrap() < 100);
+    // each item's number is the sequencer's number of its outbox row
+    for i in &items {
+        let n: i64 = c
+            .query_one(
+                "SELECT s.seq FROM announcements a JOIN outbox_seq s USING (outbox_id)
+                 WHERE a.seq = $1",
+                &[&i["seq"].as_i64().unwrap()],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, i["seq"].as_i64().unwrap());
+    }
+    // a search and a category page walk the same numbers
+    let found = get_ok(
+        &app,
+        "/api/v1/public/announcements?q=%E6%BE%84%E6%B8%85&category=construction",
+    )
+    .await;
+    let seqs: Vec<i64> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        seqs,
+        [
+            items[1]["seq"].as_i64().unwrap(),
+            items[2]["seq"].as_i64().unwrap()
+        ]
+    );
+}

@@ -125,9 +125,9 @@ async fn store(
     envelope: Option<(&[u8], String, String)>,
     addr: Option<&str>,
     fp: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Value> {
     let submission_no = serialize_org(conn, t.id, org).await?;
-    let now = clock::now(conn).await?;
     let id = Uuid::now_v7();
     let kind = if envelope.is_some() {
         "bid"
@@ -245,6 +245,9 @@ pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppRe
                     Some((&body.0, envelope_sha256.clone(), payload_sha256)),
                     addr.as_deref(),
                     fp.as_deref(),
+                    // received at the instant judged against the deadline: a receipt can never
+                    // show a time after the deadline it was accepted under
+                    now,
                 )
                 .await?;
                 audit::record(
@@ -305,8 +308,17 @@ pub async fn withdraw_bid(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResp
                 if last.as_deref() != Some("bid") {
                     return Err(AppError::conflict("no_bid", "there is no bid to withdraw"));
                 }
-                let receipt =
-                    store(c, &t, &caller, org, None, addr.as_deref(), fp.as_deref()).await?;
+                let receipt = store(
+                    c,
+                    &t,
+                    &caller,
+                    org,
+                    None,
+                    addr.as_deref(),
+                    fp.as_deref(),
+                    now,
+                )
+                .await?;
                 audit::record(
                     c,
                     &actor,

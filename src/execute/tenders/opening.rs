@@ -251,19 +251,16 @@ pub async fn submit_shares(
 
 /// Runs the opening decision on every still-sealed bid of the round; returns how many wait.
 async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<usize> {
-    let sealed: Vec<(Uuid, Option<Vec<u8>>, String)> = bids::table
-        .inner_join(bid_submissions::table.on(bid_submissions::id.eq(bids::id)))
-        .inner_join(orgs::table.on(orgs::id.eq(bids::org_id)))
+    let sealed_ids: Vec<Uuid> = bids::table
         .filter(bids::tender_id.eq(t.id))
         .filter(bids::round.eq(t.round))
         .filter(bids::status.eq("sealed"))
-        .select((bids::id, bid_submissions::envelope, orgs::code))
+        .select(bids::id)
         .load(conn)
         .await?;
     // every holder piece of these bids in one query, not one per bid
-    let ids: Vec<Uuid> = sealed.iter().map(|(id, _, _)| *id).collect();
     let piece_rows: Vec<(Uuid, String, Option<Value>)> = opening_pieces::table
-        .filter(opening_pieces::bid_id.eq_any(&ids))
+        .filter(opening_pieces::bid_id.eq_any(&sealed_ids))
         .select((
             opening_pieces::bid_id,
             opening_pieces::branch,
@@ -280,6 +277,25 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
             .or_default()
             .insert(branch, stored_submission(p)?);
     }
+    // a bid with fewer than two holders' submissions can only wait (`open::decide`): its
+    // envelope is not even read, so the first holder's submission costs no payload traffic
+    let ready: Vec<Uuid> = sealed_ids
+        .iter()
+        .copied()
+        .filter(|id| pieces.get(id).is_some_and(|p| p.len() >= 2))
+        .collect();
+    let mut waiting = sealed_ids.len() - ready.len();
+    let sealed: Vec<(Uuid, Option<Vec<u8>>, String)> = if ready.is_empty() {
+        Vec::new()
+    } else {
+        bids::table
+            .inner_join(bid_submissions::table.on(bid_submissions::id.eq(bids::id)))
+            .inner_join(orgs::table.on(orgs::id.eq(bids::org_id)))
+            .filter(bids::id.eq_any(&ready))
+            .select((bids::id, bid_submissions::envelope, orgs::code))
+            .load(conn)
+            .await?
+    };
     let mut work = Vec::with_capacity(sealed.len());
     for (bid_id, envelope, org_code) in sealed {
         let envelope =
@@ -296,7 +312,6 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
         .map_err(AppError::internal)?;
     // every bid of the ceremony is opened at the same platform instant
     let now = clock::now(conn).await?;
-    let mut waiting = 0;
     let mut v = Verdicts::default();
     for (bid_id, outcome) in outcomes {
         let (status, fault, detail, doc) = match outcome {
