@@ -251,6 +251,7 @@ pub async fn submit_shares(
 
 /// Runs the opening decision on every still-sealed bid of the round; returns how many wait.
 async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<usize> {
+    let started = std::time::Instant::now();
     let sealed_ids: Vec<Uuid> = bids::table
         .filter(bids::tender_id.eq(t.id))
         .filter(bids::round.eq(t.round))
@@ -296,24 +297,28 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
             .load(conn)
             .await?
     };
+    let loaded = started.elapsed();
     let mut work = Vec::with_capacity(sealed.len());
     for (bid_id, envelope, org_code) in sealed {
         let envelope =
             envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
-        let env = crate::sealing::envelope::parse(&envelope, t.id)
-            .map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {}", e.detail())))?;
         let subs = pieces.remove(&bid_id).unwrap_or_default();
-        work.push((bid_id, env.payload, org_code, subs));
+        work.push((bid_id, envelope, org_code, subs));
     }
-    // decryption is CPU work: off the async workers, spread over the cores
+    let decided = work.len();
+    // parsing the envelopes and decrypting them is CPU work: off the async workers, spread over
+    // the cores
     let tender_id = t.id;
     let outcomes = tokio::task::spawn_blocking(move || decide_all(work, tender_id))
         .await
         .map_err(AppError::internal)?;
+    let decrypted = started.elapsed();
     // every bid of the ceremony is opened at the same platform instant
     let now = clock::now(conn).await?;
     let mut v = Verdicts::default();
     for (bid_id, outcome) in outcomes {
+        let (outcome, text) =
+            outcome.map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {e}")))?;
         let (status, fault, detail, doc) = match outcome {
             Outcome::Waiting(_) => {
                 waiting += 1;
@@ -334,12 +339,16 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
             doc.as_ref()
                 .and_then(|d| d.sme.map(|s| s.as_str().to_string())),
         );
-        v.document.push(match &doc {
-            Some(d) => Some(serde_json::to_value(d).map_err(AppError::internal)?),
-            None => None,
-        });
+        v.document.push(text);
     }
     v.store(conn, now).await?;
+    if decided > 0 {
+        tracing::info!(tender = %t.id, decided, waiting,
+            load_ms = loaded.as_millis() as u64,
+            decrypt_ms = (decrypted - loaded).as_millis() as u64,
+            store_ms = (started.elapsed() - decrypted).as_millis() as u64,
+            "opening: bids decided");
+    }
     Ok(waiting)
 }
 
@@ -357,21 +366,22 @@ struct Verdicts {
     price: Vec<Option<rust_decimal::Decimal>>,
     duration_days: Vec<Option<i32>>,
     sme: Vec<Option<String>>,
-    document: Vec<Option<Value>>,
+    /// The opened documents as JSON text, cast to `jsonb` by the statement.
+    document: Vec<Option<String>>,
 }
 
 impl Verdicts {
     /// Writes every verdict, each bid opened at the ceremony's one platform instant `now`.
     async fn store(self, conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResult<()> {
-        use diesel::sql_types::{Array, Int4, Jsonb, Nullable, Numeric, Text, Timestamptz};
+        use diesel::sql_types::{Array, Int4, Nullable, Numeric, Text, Timestamptz};
         for start in (0..self.id.len()).step_by(PIECE_CHUNK) {
             let end = (start + PIECE_CHUNK).min(self.id.len());
             diesel::sql_query(
                 "UPDATE bids SET status = v.status, fault = v.fault, detail = v.detail, \
                  price = v.price, duration_days = v.duration_days, sme = v.sme, \
-                 document = v.document, opened_at = $9 \
+                 document = v.document::jsonb, opened_at = $9 \
                  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], \
-                 $6::int4[], $7::text[], $8::jsonb[]) \
+                 $6::int4[], $7::text[], $8::text[]) \
                  AS v(id, status, fault, detail, price, duration_days, sme, document) \
                  WHERE bids.id = v.id",
             )
@@ -382,7 +392,7 @@ impl Verdicts {
             .bind::<Array<Nullable<Numeric>>, _>(&self.price[start..end])
             .bind::<Array<Nullable<Int4>>, _>(&self.duration_days[start..end])
             .bind::<Array<Nullable<Text>>, _>(&self.sme[start..end])
-            .bind::<Array<Nullable<Jsonb>>, _>(&self.document[start..end])
+            .bind::<Array<Nullable<Text>>, _>(&self.document[start..end])
             .bind::<Timestamptz, _>(now)
             .execute(conn)
             .await?;
@@ -394,9 +404,13 @@ impl Verdicts {
 /// A sealed bid to decide: its id, payload, bidder's 统一社会信用代码 and the holders' pieces.
 type SealedBid = (Uuid, Vec<u8>, String, BTreeMap<Branch, Submission>);
 
+/// A bid's opening decision with its opened document as JSON text, or why its stored envelope
+/// could not be read.
+type Decision = (Uuid, Result<(Outcome, Option<String>), String>);
+
 /// Runs the opening decision for each bid on every core (scoped threads over equal chunks), in
 /// the bids' order.
-fn decide_all(work: Vec<SealedBid>, tender_id: Uuid) -> Vec<(Uuid, Outcome)> {
+fn decide_all(work: Vec<SealedBid>, tender_id: Uuid) -> Vec<Decision> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = work.len().div_ceil(cores).max(1);
     std::thread::scope(|scope| {
@@ -405,11 +419,26 @@ fn decide_all(work: Vec<SealedBid>, tender_id: Uuid) -> Vec<(Uuid, Outcome)> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(id, payload, org, subs)| {
-                            (
-                                *id,
-                                crate::sealing::open::decide(payload, tender_id, org, subs),
-                            )
+                        .map(|(id, envelope, org, subs)| {
+                            let decision = crate::sealing::envelope::parse(envelope, tender_id)
+                                .map_err(|e| e.detail().to_string())
+                                .and_then(|env| {
+                                    let o = crate::sealing::open::decide(
+                                        &env.payload,
+                                        tender_id,
+                                        org,
+                                        subs,
+                                    );
+                                    // serialized here, on every core, not in the one async task
+                                    let text = match &o {
+                                        Outcome::Opened(d) => Some(
+                                            serde_json::to_string(d).map_err(|e| e.to_string())?,
+                                        ),
+                                        _ => None,
+                                    };
+                                    Ok((o, text))
+                                });
+                            (*id, decision)
                         })
                         .collect::<Vec<_>>()
                 })

@@ -1,0 +1,1 @@
+ALTER TABLE bids ALTER COLUMN document SET COMPRESSION default;
