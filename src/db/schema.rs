@@ -351,7 +351,7 @@ diesel::table! {
         price -> Nullable<Numeric>,
         duration_days -> Nullable<Int4>,
         sme -> Nullable<Text>,
-        document -> Nullable<Jsonb>,
+        document -> Nullable<Bytea>,
         opened_at -> Nullable<Timestamptz>,
     }
 }

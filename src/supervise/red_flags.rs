@@ -174,7 +174,8 @@ async fn load(c: &mut AsyncPgConnection, tender: Uuid) -> AppResult<Evidence> {
     .load(c)
     .await?;
     let opened: Vec<Opened> = diesel::sql_query(
-        "SELECT DISTINCT ON (org_id) org_id, price, document FROM bids \
+        "SELECT DISTINCT ON (org_id) org_id, price, convert_from(document, 'UTF8')::jsonb AS document \
+         FROM bids \
          WHERE tender_id = $1 AND status = 'opened' ORDER BY org_id, round DESC",
     )
     .bind::<SqlUuid, _>(tender)

@@ -93,17 +93,23 @@ pub async fn share_bundles(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRes
         .select((bids::id, bid_submissions::envelope))
         .load(&mut conn)
         .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for (bid_id, envelope) in rows {
-        let envelope =
-            envelope.ok_or_else(|| AppError::internal(anyhow::anyhow!("bid without envelope")))?;
-        let env = crate::sealing::envelope::parse(&envelope, id)
-            .map_err(|e| AppError::internal(anyhow::anyhow!("stored envelope: {}", e.detail())))?;
-        items.push(BundleItem {
-            bid_id,
-            bundle: B64.encode(env.bundles.get(branch)),
-        });
-    }
+    // parsing a thousand 256 KiB envelopes is CPU work: off the async workers, on every core
+    let items = tokio::task::spawn_blocking(move || {
+        on_every_core(&rows, |(bid_id, envelope)| {
+            let envelope = envelope.as_deref().ok_or("bid without envelope")?;
+            let env = crate::sealing::envelope::parse(envelope, id)
+                .map_err(|e| format!("stored envelope: {}", e.detail()))?;
+            Ok::<_, String>(BundleItem {
+                bid_id: *bid_id,
+                bundle: B64.encode(env.bundles.get(branch)),
+            })
+        })
+    })
+    .await
+    .map_err(AppError::internal)?
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     Ok(HttpResponse::Ok().json(BundleList { items }))
 }
 
@@ -352,8 +358,13 @@ async fn decide_bids(conn: &mut AsyncPgConnection, t: &TenderRow) -> AppResult<u
     Ok(waiting)
 }
 
-/// Bids per multi-row statement at the opening (pieces inserted, verdicts stored).
+/// Holders' pieces per multi-row insert at the opening.
 const PIECE_CHUNK: usize = 1_000;
+
+/// Bids per verdict statement: opened documents can be large (a 256 KiB envelope holds a ~190 KB
+/// document), and one statement carrying hundreds of MB of arrays was slower than a few dozen
+/// carrying a few MB each.
+const VERDICT_CHUNK: usize = 32;
 
 /// The verdicts of one opening pass, column by column, stored by one `UPDATE … FROM unnest`
 /// per chunk instead of one `UPDATE` per bid (1,000 round trips at a large opening).
@@ -366,22 +377,22 @@ struct Verdicts {
     price: Vec<Option<rust_decimal::Decimal>>,
     duration_days: Vec<Option<i32>>,
     sme: Vec<Option<String>>,
-    /// The opened documents as JSON text, cast to `jsonb` by the statement.
-    document: Vec<Option<String>>,
+    /// The opened documents as JSON text (UTF-8 bytes).
+    document: Vec<Option<Vec<u8>>>,
 }
 
 impl Verdicts {
     /// Writes every verdict, each bid opened at the ceremony's one platform instant `now`.
     async fn store(self, conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> AppResult<()> {
         use diesel::sql_types::{Array, Int4, Nullable, Numeric, Text, Timestamptz};
-        for start in (0..self.id.len()).step_by(PIECE_CHUNK) {
-            let end = (start + PIECE_CHUNK).min(self.id.len());
+        for start in (0..self.id.len()).step_by(VERDICT_CHUNK) {
+            let end = (start + VERDICT_CHUNK).min(self.id.len());
             diesel::sql_query(
                 "UPDATE bids SET status = v.status, fault = v.fault, detail = v.detail, \
                  price = v.price, duration_days = v.duration_days, sme = v.sme, \
-                 document = v.document::jsonb, opened_at = $9 \
+                 document = v.document, opened_at = $9 \
                  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], \
-                 $6::int4[], $7::text[], $8::text[]) \
+                 $6::int4[], $7::text[], $8::bytea[]) \
                  AS v(id, status, fault, detail, price, duration_days, sme, document) \
                  WHERE bids.id = v.id",
             )
@@ -392,7 +403,7 @@ impl Verdicts {
             .bind::<Array<Nullable<Numeric>>, _>(&self.price[start..end])
             .bind::<Array<Nullable<Int4>>, _>(&self.duration_days[start..end])
             .bind::<Array<Nullable<Text>>, _>(&self.sme[start..end])
-            .bind::<Array<Nullable<Text>>, _>(&self.document[start..end])
+            .bind::<Array<Nullable<diesel::sql_types::Bytea>>, _>(&self.document[start..end])
             .bind::<Timestamptz, _>(now)
             .execute(conn)
             .await?;
@@ -406,43 +417,36 @@ type SealedBid = (Uuid, Vec<u8>, String, BTreeMap<Branch, Submission>);
 
 /// A bid's opening decision with its opened document as JSON text, or why its stored envelope
 /// could not be read.
-type Decision = (Uuid, Result<(Outcome, Option<String>), String>);
+type Decision = (Uuid, Result<(Outcome, Option<Vec<u8>>), String>);
 
 /// Runs the opening decision for each bid on every core (scoped threads over equal chunks), in
 /// the bids' order.
 fn decide_all(work: Vec<SealedBid>, tender_id: Uuid) -> Vec<Decision> {
+    on_every_core(&work, |(id, envelope, org, subs)| {
+        let decision = crate::sealing::envelope::parse(envelope, tender_id)
+            .map_err(|e| e.detail().to_string())
+            .and_then(|env| {
+                let o = crate::sealing::open::decide(&env.payload, tender_id, org, subs);
+                // serialized here, on every core, not in the one async task
+                let text = match &o {
+                    Outcome::Opened(d) => Some(serde_json::to_vec(d).map_err(|e| e.to_string())?),
+                    _ => None,
+                };
+                Ok((o, text))
+            });
+        (*id, decision)
+    })
+}
+
+/// Maps `f` over `items` on every core (scoped threads over equal chunks), keeping the order.
+fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = work.len().div_ceil(cores).max(1);
+    let chunk = items.len().div_ceil(cores).max(1);
+    let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = work
+        let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(id, envelope, org, subs)| {
-                            let decision = crate::sealing::envelope::parse(envelope, tender_id)
-                                .map_err(|e| e.detail().to_string())
-                                .and_then(|env| {
-                                    let o = crate::sealing::open::decide(
-                                        &env.payload,
-                                        tender_id,
-                                        org,
-                                        subs,
-                                    );
-                                    // serialized here, on every core, not in the one async task
-                                    let text = match &o {
-                                        Outcome::Opened(d) => Some(
-                                            serde_json::to_string(d).map_err(|e| e.to_string())?,
-                                        ),
-                                        _ => None,
-                                    };
-                                    Ok((o, text))
-                                });
-                            (*id, decision)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()

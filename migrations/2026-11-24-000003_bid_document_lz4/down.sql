@@ -1,1 +1,0 @@
-ALTER TABLE bids ALTER COLUMN document SET COMPRESSION default;

@@ -1,0 +1,1 @@
+ALTER TABLE bids ALTER COLUMN document TYPE jsonb USING convert_from(document, 'UTF8')::jsonb;
