@@ -642,7 +642,10 @@ async fn bid_rush(args: &Args, api: &Api) -> anyhow::Result<Row> {
         "DROP TABLE IF EXISTS bench_ceiling_envelopes;
          CREATE TABLE bench_ceiling_envelopes (id bigserial PRIMARY KEY, tender_id uuid NOT NULL,
              org_code text NOT NULL, envelope bytea NOT NULL, envelope_sha256 text NOT NULL,
-             created_at timestamptz NOT NULL DEFAULT now())",
+             created_at timestamptz NOT NULL DEFAULT now());
+         -- stored as bid_submissions.envelope is (no compression attempt), so that the
+         -- ceiling does the same storage work per byte as the platform
+         ALTER TABLE bench_ceiling_envelopes ALTER COLUMN envelope SET STORAGE EXTERNAL",
     )
     .await?;
     let envelopes = Arc::new(envelopes);

@@ -1,0 +1,1 @@
+ALTER TABLE bid_submissions ALTER COLUMN envelope SET STORAGE EXTENDED;
