@@ -304,6 +304,7 @@ diesel::table! {
         client_addr -> Nullable<Text>,
         fingerprint -> Nullable<Text>,
         receipt -> Jsonb,
+        bundles -> Nullable<Jsonb>,
     }
 }
 

@@ -51,6 +51,29 @@ async fn the_audit_agrees_with_the_opening_and_names_the_corrupting_holder() {
     advance_us(&app, (deadline - now).num_microseconds().unwrap() + 1000).await;
     run_timers(&app).await;
 
+    // every envelope's bundles are kept beside it; a submission stored before that column
+    // existed (NULL) is served from its envelope, and opens the same
+    let c = crate::helpers::pg(&app.db.url).await;
+    let kept: i64 = c
+        .query_one(
+            "SELECT count(*) FROM bid_submissions WHERE tender_id = $1::text::uuid \
+             AND bundles ?& array['decide', 'execute', 'supervise']",
+            &[&tender.to_string()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 3);
+    let n = c
+        .execute(
+            "UPDATE bid_submissions SET bundles = NULL WHERE id = \
+             (SELECT id FROM bids WHERE tender_id = $1::text::uuid ORDER BY id LIMIT 1)",
+            &[&tender.to_string()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+
     // the execute holder corrupts its pieces; the other two open every bid
     for (i, h) in w.holders.iter().enumerate() {
         let r = holder_shares(&app, &tender, h, i == 1).await;

@@ -7,6 +7,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -122,7 +124,7 @@ async fn store(
     t: &TenderRow,
     caller: &Caller,
     org: Uuid,
-    envelope: Option<(&[u8], String, String)>,
+    envelope: Option<(&[u8], String, String, Value)>,
     addr: Option<&str>,
     fp: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
@@ -162,6 +164,7 @@ async fn store(
             bid_submissions::client_addr.eq(addr),
             bid_submissions::fingerprint.eq(fp),
             bid_submissions::receipt.eq(&receipt),
+            bid_submissions::bundles.eq(envelope.as_ref().map(|e| &e.3)),
         ))
         .execute(conn)
         .await;
@@ -237,12 +240,16 @@ pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppRe
                 }
                 let envelope_sha256 = hex::encode(Sha256::digest(&body.0));
                 let payload_sha256 = crate::sealing::envelope::payload_sha256(&envelope);
+                // kept beside the envelope: a holder's fetch at the opening reads these only
+                let b = &envelope.bundles;
+                let bundles = json!({"decide": B64.encode(&b.decide), "execute": B64.encode(&b.execute),
+                                     "supervise": B64.encode(&b.supervise)});
                 let receipt = store(
                     c,
                     &t,
                     &caller,
                     org,
-                    Some((&body.0, envelope_sha256.clone(), payload_sha256)),
+                    Some((&body.0, envelope_sha256.clone(), payload_sha256, bundles)),
                     addr.as_deref(),
                     fp.as_deref(),
                     // received at the instant judged against the deadline: a receipt can never

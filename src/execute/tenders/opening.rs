@@ -85,31 +85,60 @@ pub async fn share_bundles(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRes
     let t = load(&mut conn, id, Lock::None).await?;
     let branch = holder_branch(&mut conn, id, &caller).await?;
     after_deadline(&t)?;
-    let rows: Vec<(Uuid, Option<Vec<u8>>)> = bids::table
+    // the bundles kept at submission: about a kilobyte per bid
+    let kept: Vec<(Uuid, Option<Value>)> = bids::table
         .inner_join(bid_submissions::table.on(bid_submissions::id.eq(bids::id)))
         .filter(bids::tender_id.eq(id))
         .filter(bids::round.eq(t.round))
         .order(bids::id.asc())
-        .select((bids::id, bid_submissions::envelope))
+        .select((bids::id, bid_submissions::bundles))
         .load(&mut conn)
         .await?;
-    // parsing a thousand 256 KiB envelopes is CPU work: off the async workers, on every core
-    let items = tokio::task::spawn_blocking(move || {
-        on_every_core(&rows, |(bid_id, envelope)| {
-            let envelope = envelope.as_deref().ok_or("bid without envelope")?;
-            let env = crate::sealing::envelope::parse(envelope, id)
-                .map_err(|e| format!("stored envelope: {}", e.detail()))?;
-            Ok::<_, String>(BundleItem {
-                bid_id: *bid_id,
-                bundle: B64.encode(env.bundles.get(branch)),
+    let mut found: BTreeMap<Uuid, String> = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (bid_id, b) in &kept {
+        match b.as_ref().and_then(|b| b[branch.as_str()].as_str()) {
+            Some(bundle) => {
+                found.insert(*bid_id, bundle.to_string());
+            }
+            None => missing.push(*bid_id),
+        }
+    }
+    // rows stored before the column existed: read from their envelopes
+    if !missing.is_empty() {
+        let rows: Vec<(Uuid, Option<Vec<u8>>)> = bid_submissions::table
+            .filter(bid_submissions::id.eq_any(&missing))
+            .select((bid_submissions::id, bid_submissions::envelope))
+            .load(&mut conn)
+            .await?;
+        // parsing 256 KiB envelopes is CPU work: off the async workers, on every core
+        let parsed = tokio::task::spawn_blocking(move || {
+            on_every_core(&rows, |(bid_id, envelope)| {
+                let envelope = envelope.as_deref().ok_or("bid without envelope")?;
+                let env = crate::sealing::envelope::parse(envelope, id)
+                    .map_err(|e| format!("stored envelope: {}", e.detail()))?;
+                Ok::<_, String>((*bid_id, B64.encode(env.bundles.get(branch))))
             })
         })
-    })
-    .await
-    .map_err(AppError::internal)?
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()
-    .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+        .await
+        .map_err(AppError::internal)?;
+        for p in parsed {
+            let (bid_id, bundle) = p.map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+            found.insert(bid_id, bundle);
+        }
+    }
+    let items = kept
+        .iter()
+        .map(|(bid_id, _)| {
+            let bundle = found
+                .remove(bid_id)
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("no bundle for bid {bid_id}")))?;
+            Ok(BundleItem {
+                bid_id: *bid_id,
+                bundle,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(BundleList { items }))
 }
 

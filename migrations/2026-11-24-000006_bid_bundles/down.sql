@@ -1,0 +1,1 @@
+ALTER TABLE bid_submissions DROP COLUMN IF EXISTS bundles;
