@@ -36,6 +36,7 @@ pub fn handler_for(kind: &str) -> Option<JobFn> {
             Some(crate::execute::tenders::closing::close_job)
         }
         crate::execute::auctions::TICK_JOB => Some(crate::execute::auctions::tick_job),
+        crate::execute::auctions::SETTLE_JOB => Some(crate::execute::auctions::settle_job),
         crate::execute::auctions::REFUND_DUE_JOB => Some(crate::execute::auctions::refund_due_job),
         crate::supervise::warnings::SCAN_JOB => Some(crate::supervise::warnings::scan_job),
         _ => None,

@@ -1,6 +1,6 @@
 //! The regulator's part in auctions: the sealed reserve price (底价, set by collective decision and
 //! kept secret until the sale ends — no route shows it before the close, and the execute plane can
-//! read it only through `ggzy_auction_reserve()` once the lot is closed) and the filing (备案) of
+//! read it only through `ggzy_auction_reserve()` once the lot's close has committed) and the filing (备案) of
 //! the result.
 
 use actix_web::{HttpResponse, web};
@@ -32,15 +32,17 @@ pub struct ReserveCmd {
 struct Head {
     #[diesel(sql_type = SqlUuid)]
     project_id: Uuid,
-    #[diesel(sql_type = Text)]
-    stage: String,
+    /// The close as recorded by `ggzy_auction_close()` (a fact the execute plane cannot write),
+    /// not the execute plane's `stage` column.
+    #[diesel(sql_type = Bool)]
+    closed: bool,
     #[diesel(sql_type = Bool)]
     filed: bool,
 }
 
 async fn head(c: &mut diesel_async::AsyncPgConnection, id: Uuid) -> AppResult<Head> {
     let rows: Vec<Head> = diesel::sql_query(
-        "SELECT a.project_id, a.stage, EXISTS (SELECT 1 FROM auction_filings f WHERE f.auction_id = a.id) AS filed \
+        "SELECT a.project_id, EXISTS (SELECT 1 FROM auction_closes c WHERE c.auction_id = a.id) AS closed, EXISTS (SELECT 1 FROM auction_filings f WHERE f.auction_id = a.id) AS filed \
          FROM auctions a WHERE a.id = $1",
     )
     .bind::<SqlUuid, _>(id)
@@ -79,7 +81,7 @@ pub async fn set_reserve(
     conn.transaction(async |c| {
         let h = head(c, id).await?;
         let cmd: ReserveCmd = body.parse()?;
-        if h.stage == "closed" {
+        if h.closed {
             return Err(AppError::conflict("auction_closed", "the reserve price is fixed once the sale ends"));
         }
         if cmd.amount.amount().is_zero() {
@@ -129,7 +131,7 @@ pub async fn file_auction(
     conn.transaction(async |c| {
         let h = head(c, id).await?;
         let cmd: AuctionFilingCmd = body.parse()?;
-        if h.stage != "closed" {
+        if !h.closed {
             return Err(AppError::conflict(
                 "invalid_state",
                 "a result is filed after the close",

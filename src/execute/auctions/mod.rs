@@ -36,6 +36,9 @@ use engine::{Format, Lot, Stage};
 /// The timer job of a lot (stage boundaries and the close).
 pub const TICK_JOB: &str = "auction.tick";
 
+/// The job that settles a closed lot once its close has committed (the reserve is revealed only then).
+pub const SETTLE_JOB: &str = "auction.settle";
+
 /// The job that raises the deposits still unrefunded when their refund falls due.
 pub const REFUND_DUE_JOB: &str = "auction.refund_due";
 
@@ -457,6 +460,11 @@ pub async fn schedule(conn: &mut AsyncPgConnection, a: &AuctionRow) -> AppResult
     Ok(())
 }
 
+/// Records the close (the engine's half, in the transaction that ends the lot): the stage, the
+/// time, and the close itself through `ggzy_auction_close()`, which no plane can write or undo and
+/// which freezes the lot. The result needs the sealed reserve price, which the database reveals
+/// only after this close has committed, so it is settled by [`SETTLE_JOB`] right after
+/// (docs/SECURITY.md, finding 2).
 async fn close(
     conn: &mut AsyncPgConnection,
     a: &mut AuctionRow,
@@ -464,7 +472,7 @@ async fn close(
 ) -> AppResult<()> {
     a.stage = stage_str(Stage::Closed);
     a.closed_at = Some(at);
-    // the row must say closed before the sealed reserve can be read
+    // the row must say closed before the close can be recorded
     diesel::update(auctions::table.find(a.id))
         .set((
             auctions::stage.eq(&a.stage),
@@ -472,9 +480,72 @@ async fn close(
         ))
         .execute(conn)
         .await?;
+    diesel::sql_query("SELECT ggzy_auction_close($1, $2)")
+        .bind::<SqlUuid, _>(a.id)
+        .bind::<Timestamptz, _>(at)
+        .execute(conn)
+        .await?;
+    audit::record(
+        conn,
+        &Actor::system("auction.close"),
+        "auction.close",
+        Some(("auction", a.id.to_string())),
+        json!({"closed_at": clock::fmt(at), "bid_count": a.bid_count,
+               "price": a.current_price.map(|p| format!("{p:.2}"))}),
+    )
+    .await?;
+    emit(
+        conn,
+        a.id,
+        "stage",
+        json!({"stage": a.stage, "ends_at": a.ends_at.map(clock::fmt),
+               "current_price": a.current_price.map(|p| format!("{p:.2}"))}),
+    )
+    .await?;
+    jobs::enqueue(
+        conn,
+        SETTLE_JOB,
+        json!({"auction_id": a.id}),
+        at,
+        Some(&a.id.to_string()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The settle job: after the close committed, reads the sealed reserve price and publishes the
+/// result (sold or 流拍), the winner's number, the refunds due. Idempotent.
+pub fn settle_job(
+    conn: &mut AsyncPgConnection,
+    payload: Value,
+) -> BoxFuture<'_, anyhow::Result<()>> {
+    Box::pin(async move {
+        let id = Uuid::from_str(payload["auction_id"].as_str().unwrap_or_default())?;
+        let mut a = load(conn, id, true)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+        settle(conn, &mut a)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+        Ok(())
+    })
+}
+
+/// Judges a closed lot against its reserve price and writes the result (once).
+async fn settle(conn: &mut AsyncPgConnection, a: &mut AuctionRow) -> AppResult<()> {
+    if a.stage != stage_str(Stage::Closed) || a.result.is_some() {
+        return Ok(());
+    }
+    let at = a.closed_at.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("a closed lot without its close time"))
+    })?;
     let reserve = reserve_price(conn, a.id).await?;
     let sold = engine::sold(a.current_price, reserve);
     a.result = Some(if sold { "sold" } else { "unsold" }.into());
+    diesel::update(auctions::table.find(a.id))
+        .set(auctions::result.eq(&a.result))
+        .execute(conn)
+        .await?;
     let winner: Option<String> = match (sold, a.leader_registration) {
         (true, Some(r)) => {
             auction_registrations::table
@@ -489,8 +560,8 @@ async fn close(
                          "winner_number": winner, "closed_at": clock::fmt(at), "bid_count": a.bid_count});
     audit::record(
         conn,
-        &Actor::system("auction.close"),
-        "auction.close",
+        &Actor::system("auction.settle"),
+        "auction.result",
         Some(("auction", a.id.to_string())),
         details.clone(),
     )

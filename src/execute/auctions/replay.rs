@@ -151,7 +151,7 @@ async fn read(c: &mut AsyncPgConnection, id: Uuid) -> anyhow::Result<Input> {
     let audit: Vec<(String, Value)> = audit_entries::table
         .filter(audit_entries::subject_type.eq("auction"))
         .filter(audit_entries::subject_id.eq(id.to_string()))
-        .filter(audit_entries::action.eq_any(["auction.bid", "auction.close"]))
+        .filter(audit_entries::action.eq_any(["auction.bid", "auction.close", "auction.result"]))
         .order(audit_entries::id.asc())
         .select((audit_entries::action, audit_entries::details))
         .load(c)
@@ -306,7 +306,12 @@ fn recompute(input: &Input) -> Replay {
                 }
                 None => problems.push(format!("an auction.bid audit entry without bid_seq: {d}")),
             },
-            _ => audited_close = Some(d),
+            // since the close and the result are two steps (the reserve is revealed only after
+            // the close committed), the result entry carries what the close entry used to; an
+            // older lot's close entry carries the result itself
+            "auction.result" => audited_close = Some(d),
+            _ if d.get("result").is_some() => audited_close = Some(d),
+            _ => {}
         }
     }
 
@@ -456,7 +461,7 @@ fn recompute(input: &Input) -> Replay {
                 ));
             }
             match audited_close {
-                None => problems.push("no auction.close audit entry".into()),
+                None => problems.push("no auction.result audit entry".into()),
                 Some(d) => {
                     let mut differs = Vec::new();
                     if d["result"].as_str() != result.as_deref() {
@@ -476,7 +481,7 @@ fn recompute(input: &Input) -> Replay {
                     }
                     if !differs.is_empty() {
                         problems.push(format!(
-                            "the replay differs from the auction.close audit entry ({})",
+                            "the replay differs from the auction.result audit entry ({})",
                             differs.join(", ")
                         ));
                     }

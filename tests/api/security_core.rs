@@ -1,0 +1,260 @@
+//! Security (issue 13): the red team's attacks on the sealed reserve price (finding 2) and on the
+//! public role's grants (finding 3), each performed as the reviewer did and asserted to fail now.
+
+use chrono::Duration;
+use ggzy::roles::Role;
+use serde_json::Value;
+
+use crate::auctions::{bid, clock_to, english, lot, qualified};
+use crate::helpers::{TestApp, pg};
+use crate::tendering::{advance, run_timers};
+
+/// The error text of a refused statement, for the assertion messages.
+fn refused(r: Result<impl std::fmt::Debug, tokio_postgres::Error>) -> String {
+    match r {
+        Ok(v) => panic!("the statement went through: {v:?}"),
+        Err(e) => e
+            .as_db_error()
+            .map(|d| format!("{}: {}", d.code().code(), d.message()))
+            .unwrap_or_else(|| e.to_string()),
+    }
+}
+
+/// Finding 2: `BEGIN; UPDATE auctions SET stage='closed' …; SELECT ggzy_auction_reserve(…);
+/// ROLLBACK;` as `ggzy_execute` returned the reserve of a live lot and left no trace. Now the reserve
+/// needs a close recorded by `ggzy_auction_close()` and committed in an earlier transaction: the
+/// stage flip, the close recorded in the same transaction (also inside a savepoint) and a direct
+/// write of the close table all fail; once the close commits, the lot is frozen for good.
+#[tokio::test]
+async fn the_execute_role_cannot_read_the_reserve_before_a_committed_close() {
+    let app = TestApp::spawn().await;
+    let l = lot(&app, "land", english, Some("1300000.00")).await;
+    advance(&app, 120, Some(true)).await;
+    let bidders = qualified(&app, &l, 2).await;
+    clock_to(&app, l.starts_at + Duration::seconds(1)).await;
+    let (s, v) = bid(&app, &l.id, &bidders[0].0, "1000000.00").await;
+    assert_eq!(s, 201, "{v}");
+
+    let exec = pg(&app.db.url_as("ggzy_execute")).await;
+    let id: uuid::Uuid = l.id.parse().unwrap();
+
+    // 1. the reviewer's attack: flip the stage, read, roll back
+    exec.batch_execute("BEGIN").await.unwrap();
+    exec.execute("UPDATE auctions SET stage = 'closed' WHERE id = $1", &[&id])
+        .await
+        .unwrap();
+    let e = refused(
+        exec.query_one("SELECT ggzy_auction_reserve($1)::text", &[&id])
+            .await,
+    );
+    assert!(e.contains("sealed"), "{e}");
+    exec.batch_execute("ROLLBACK").await.unwrap();
+
+    // 2. record the close too, in the same transaction, and read before committing
+    exec.batch_execute("BEGIN").await.unwrap();
+    exec.execute(
+        "UPDATE auctions SET stage = 'closed', closed_at = ggzy_now() WHERE id = $1",
+        &[&id],
+    )
+    .await
+    .unwrap();
+    exec.execute("SELECT ggzy_auction_close($1, ggzy_now())", &[&id])
+        .await
+        .unwrap();
+    let e = refused(
+        exec.query_one("SELECT ggzy_auction_reserve($1)::text", &[&id])
+            .await,
+    );
+    assert!(e.contains("committed"), "{e}");
+    exec.batch_execute("ROLLBACK").await.unwrap();
+
+    // 3. the same from inside a savepoint (the close's transaction id is the top-level one)
+    exec.batch_execute("BEGIN").await.unwrap();
+    exec.execute(
+        "UPDATE auctions SET stage = 'closed', closed_at = ggzy_now() WHERE id = $1",
+        &[&id],
+    )
+    .await
+    .unwrap();
+    exec.batch_execute("SAVEPOINT s").await.unwrap();
+    exec.execute("SELECT ggzy_auction_close($1, ggzy_now())", &[&id])
+        .await
+        .unwrap();
+    exec.batch_execute("RELEASE SAVEPOINT s").await.unwrap();
+    let e = refused(
+        exec.query_one("SELECT ggzy_auction_reserve($1)::text", &[&id])
+            .await,
+    );
+    assert!(e.contains("committed"), "{e}");
+    exec.batch_execute("ROLLBACK").await.unwrap();
+
+    // 4. the close table is nobody's to write: no insert, no delete
+    let e = refused(
+        exec.execute(
+            "INSERT INTO auction_closes (auction_id, closed_at, bid_count, recorded_xact, recorded_by) \
+             VALUES ($1, ggzy_now(), 0, pg_current_xact_id(), 'me')",
+            &[&id],
+        )
+        .await,
+    );
+    assert!(e.starts_with("42501"), "{e}");
+    let e = refused(exec.execute("DELETE FROM auction_closes", &[]).await);
+    assert!(e.starts_with("42501"), "{e}");
+    // the close cannot be dated ahead of the platform clock
+    exec.batch_execute("BEGIN").await.unwrap();
+    exec.execute("UPDATE auctions SET stage = 'closed' WHERE id = $1", &[&id])
+        .await
+        .unwrap();
+    let e = refused(
+        exec.execute(
+            "SELECT ggzy_auction_close($1, ggzy_now() + interval '1 hour')",
+            &[&id],
+        )
+        .await,
+    );
+    assert!(e.contains("before its time"), "{e}");
+    exec.batch_execute("ROLLBACK").await.unwrap();
+
+    // nothing of that left a trace: the lot still takes bids
+    let (s, v) = bid(&app, &l.id, &bidders[1].0, "1050000.00").await;
+    assert_eq!(s, 201, "{v}");
+    let r = app
+        .get(&format!("/api/v1/auctions/{}/result", l.id), None)
+        .await;
+    assert_eq!(r.status(), 404);
+
+    // 5. a close that commits is for good: the lot is frozen, and only then is the reserve read
+    exec.batch_execute("BEGIN").await.unwrap();
+    exec.execute(
+        "UPDATE auctions SET stage = 'closed', closed_at = ggzy_now() WHERE id = $1",
+        &[&id],
+    )
+    .await
+    .unwrap();
+    exec.execute("SELECT ggzy_auction_close($1, ggzy_now())", &[&id])
+        .await
+        .unwrap();
+    exec.batch_execute("COMMIT").await.unwrap();
+    let reserve: String = exec
+        .query_one("SELECT ggzy_auction_reserve($1)::text", &[&id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(reserve, "1300000.00");
+    let e = refused(
+        exec.execute(
+            "UPDATE auctions SET stage = 'timed', ends_at = ggzy_now() + interval '1 hour' WHERE id = $1",
+            &[&id],
+        )
+        .await,
+    );
+    assert!(e.contains("closed auction cannot change"), "{e}");
+    let e = refused(
+        exec.execute(
+            "UPDATE auctions SET current_price = 9999999 WHERE id = $1",
+            &[&id],
+        )
+        .await,
+    );
+    assert!(e.contains("closed auction cannot change"), "{e}");
+    let e = refused(
+        exec.execute(
+            "INSERT INTO auction_bids (auction_id, seq, registration_id, amount, stage, at) \
+             SELECT $1, 99, registration_id, 2000000, 'timed', ggzy_now() FROM auction_bids WHERE auction_id = $1 LIMIT 1",
+            &[&id],
+        )
+        .await,
+    );
+    assert!(e.contains("closed"), "{e}");
+    // the public sees the close as the database recorded it, with the price frozen at it
+    let public = pg(&app.db.url_as("ggzy_public")).await;
+    let (price, count): (String, i32) = public
+        .query_one(
+            "SELECT final_price::text, bid_count FROM auction_closes WHERE auction_id = $1",
+            &[&id],
+        )
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert_eq!((price.as_str(), count), ("1050000.00", 2));
+}
+
+/// The engine itself goes through the same two steps: the close commits, then the settle job
+/// reads the reserve and publishes the result (流拍 here: the price stays below the reserve).
+#[tokio::test]
+async fn the_engine_settles_a_lot_only_after_its_close_committed() {
+    let app = TestApp::spawn().await;
+    let l = lot(&app, "land", english, Some("1300000.00")).await;
+    advance(&app, 120, Some(true)).await;
+    let bidders = qualified(&app, &l, 2).await;
+    clock_to(&app, l.starts_at + Duration::seconds(1)).await;
+    let (s, v) = bid(&app, &l.id, &bidders[0].0, "1000000.00").await;
+    assert_eq!(s, 201, "{v}");
+    let st: Value = app
+        .get(&format!("/api/v1/auctions/{}", l.id), Some(&l.agency.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ends: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(st["ends_at"].clone()).unwrap();
+    clock_to(&app, ends + Duration::milliseconds(1)).await;
+    run_timers(&app).await;
+    let r: Value = app
+        .get(&format!("/api/v1/auctions/{}/result", l.id), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["status"], "unsold", "{r}");
+    assert_eq!(r["reserve_price"], "1300000.00");
+    let c = pg(&app.db.url).await;
+    let (closes, results): (i64, i64) = c
+        .query_one(
+            "SELECT (SELECT count(*) FROM auction_closes WHERE auction_id = $1::text::uuid), \
+                    (SELECT count(*) FROM audit_entries WHERE action = 'auction.result' AND subject_id = $1)",
+            &[&l.id],
+        )
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert_eq!((closes, results), (1, 1));
+}
+
+/// Finding 3: `ggzy_public` could SELECT `bid_submissions` and join it to list every bidder of an
+/// open tender. Now it has no grant on the table; a receipt is still public by its id.
+#[tokio::test]
+async fn the_public_role_cannot_list_the_bidders_of_an_open_tender() {
+    let app = TestApp::spawn().await;
+    let public = pg(&app.db.url_as("ggzy_public")).await;
+    let e = refused(
+        public
+            .query(
+                "SELECT o.name, s.tender_id FROM bid_submissions s JOIN orgs o ON o.id = s.org_id",
+                &[],
+            )
+            .await,
+    );
+    assert!(e.starts_with("42501"), "{e}");
+    let e = refused(
+        public
+            .query("SELECT count(*) FROM bid_submissions", &[])
+            .await,
+    );
+    assert!(e.starts_with("42501"), "{e}");
+    // the function answers one id, never a list
+    let none: Option<Value> = public
+        .query_one("SELECT ggzy_receipt(gen_random_uuid())", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(none.is_none());
+    let b = app.user(Role::Bidder).await;
+    let r = app
+        .get(
+            &format!("/api/v1/receipts/{}", uuid::Uuid::now_v7()),
+            Some(&b.token),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+}
