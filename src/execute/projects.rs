@@ -390,14 +390,21 @@ pub async fn get_project(ctx: Ctx, id: web::Path<Uuid>) -> AppResult<HttpRespons
     let caller = ctx.caller()?.clone();
     let mut conn = ctx.conn().await?;
     let p = load(&mut conn, id.into_inner()).await?;
-    if matches!(caller.role, Role::Agency | Role::Purchaser) {
-        let mine = caller
-            .org_id
-            .is_some_and(|o| o == p.owner_org_id || Some(o) == p.agency_org_id);
-        if !mine {
-            // Not revealing whether someone else's project exists.
-            return Err(AppError::not_found("project"));
-        }
-    }
+    require_owner(&p, &caller)?;
     Ok(HttpResponse::Ok().json(p.view))
+}
+
+/// Whether the org is the project's owner (招标人/采购人) or its agency.
+pub fn owns(p: &ProjectRow, org_id: Option<Uuid>) -> bool {
+    org_id.is_some_and(|o| o == p.owner_org_id || Some(o) == p.agency_org_id)
+}
+
+/// An agency or purchaser acts only on its own org's projects; another org's project answers
+/// `404`, not revealing that it exists. Platform roles (centre staff, regulator, supervisor)
+/// pass: their scope is the whole centre.
+pub fn require_owner(p: &ProjectRow, caller: &crate::http::ctx::Caller) -> AppResult<()> {
+    if matches!(caller.role, Role::Agency | Role::Purchaser) && !owns(p, caller.org_id) {
+        return Err(AppError::not_found("project"));
+    }
+    Ok(())
 }

@@ -23,7 +23,6 @@ use crate::error::{AppError, AppResult, Problem, Violation};
 use crate::execute::projects::{Category, ProjectStatus};
 use crate::http::body::Command;
 use crate::http::ctx::Ctx;
-use crate::roles::Role;
 use crate::rules::calendar::Calendar;
 use crate::rules::schedule::china_date;
 use crate::rules::set::RuleSet;
@@ -179,11 +178,10 @@ pub async fn create_auction(
     let created = conn
         .transaction(async |c| {
             guard(c, Subject::project(project_id)).await?;
-            let cmd: CreateAuctionCmd = body.parse()?;
+            // the owner's check comes before the body is read: another org learns nothing
             let p = crate::execute::projects::load(c, project_id).await?;
-            if caller.role == Role::Agency && caller.org_id != p.agency_org_id && caller.org_id != Some(p.owner_org_id) {
-                return Err(AppError::not_found("project"));
-            }
+            crate::execute::projects::require_owner(&p, &caller)?;
+            let cmd: CreateAuctionCmd = body.parse()?;
             if p.view.status != ProjectStatus::Approved {
                 return Err(AppError::conflict("project_not_approved", "the regulator has not approved this project"));
             }
@@ -254,12 +252,19 @@ pub fn format_str(f: Format) -> &'static str {
     responses((status = 200, description = "the lot's state"), (status = 404, body = Problem),
               (status = 409, body = Problem, description = "invalid_state"), (status = 423, body = Problem)))]
 pub async fn publish(ctx: Ctx, path: web::Path<Uuid>, _body: Command) -> AppResult<HttpResponse> {
+    let caller = ctx.caller()?.clone();
     let id = path.into_inner();
     let actor = ctx.actor();
     let mut conn = ctx.conn().await?;
     let v = conn
         .transaction(async |c| {
             let mut a = load(c, id, true).await?;
+            // an agency publishes its own org's lots only (issue 13, finding 7: any agency could
+            // publish another org's unpublished lot); another org's lot answers 404
+            let p = crate::execute::projects::load(c, a.project_id).await?;
+            if crate::execute::projects::require_owner(&p, &caller).is_err() {
+                return Err(AppError::not_found("auction"));
+            }
             guard(c, a.subject()).await?;
             if a.published {
                 return Err(AppError::conflict("invalid_state", "already published"));

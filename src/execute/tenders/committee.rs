@@ -393,8 +393,8 @@ pub async fn declare(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResul
         .transaction(async |c| {
             let t = load(c, id, Lock::Update).await?;
             let g = guard(c, t.subject()).await?;
-            let cmd: DeclarationCmd = body.parse()?;
-            g.next::<TenderMachine>(t.status()?, TenderAction::FormCommittee, caller.role)?;
+            // membership first: someone who does not sit on the committee learns nothing of the
+            // tender's state or of what the command would need (finding 7 of issue 13)
             ensure_members(c, id).await?;
             let Some((declared, _)) = active_member(c, id, caller.user_id).await? else {
                 return Err(AppError::forbidden(
@@ -402,6 +402,8 @@ pub async fn declare(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResul
                     "you do not sit on this committee",
                 ));
             };
+            let cmd: DeclarationCmd = body.parse()?;
+            g.next::<TenderMachine>(t.status()?, TenderAction::FormCommittee, caller.role)?;
             if declared.is_some() {
                 return Err(AppError::conflict(
                     "already_declared",

@@ -194,6 +194,9 @@ pub async fn create_tender(
             )
             .await?;
             let _ = guarded;
+            // the owner's check comes before the body is read: another org learns nothing
+            let p = projects::load(c, project_id).await?;
+            projects::require_owner(&p, &caller)?;
             let cmd: CreateTenderCmd = body.parse()?;
             let created = insert(c, &actor, &caller, project_id, cmd).await?;
             let v = serde_json::to_value(&created).map_err(AppError::internal)?;
@@ -221,10 +224,7 @@ async fn insert(
         .optional()?
         .ok_or_else(|| AppError::not_found("project"))?;
     let p = projects::load(conn, project_id).await?;
-    let mine = caller
-        .org_id
-        .is_some_and(|o| o == p.owner_org_id || Some(o) == p.agency_org_id);
-    if !mine {
+    if !projects::owns(&p, caller.org_id) {
         return Err(AppError::not_found("project"));
     }
     if p.view.status != ProjectStatus::Approved {

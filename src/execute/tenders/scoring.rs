@@ -81,13 +81,16 @@ pub async fn submit_scores(
     conn.transaction(async |c| {
         let t = load(c, id, Lock::Share).await?;
         let g = guard(c, t.subject()).await?;
+        // membership first: a non-member learns nothing of the tender's state (issue 13, finding 7)
+        ensure_members(c, id).await?;
+        let member = active_member(c, id, caller.user_id).await?;
+        if member.is_none() {
+            return Err(AppError::forbidden("not_committee_member", "you do not sit on this committee"));
+        }
         let cmd: ScoresCmd = body.parse()?;
         g.next::<TenderMachine>(t.status()?, TenderAction::Evaluate, caller.role)?;
-        ensure_members(c, id).await?;
-        match active_member(c, id, caller.user_id).await? {
-            None => return Err(AppError::forbidden("not_committee_member", "you do not sit on this committee")),
-            Some((None, _)) => return Err(AppError::conflict("declaration_required", "declare (no) conflict of interest first")),
-            Some(_) => {}
+        if let Some((None, _)) = member {
+            return Err(AppError::conflict("declaration_required", "declare (no) conflict of interest first"));
         }
         let opened: Vec<Uuid> = bids::table
             .filter(bids::tender_id.eq(id)).filter(bids::round.eq(t.round)).filter(bids::status.eq("opened"))
