@@ -206,6 +206,12 @@ impl From<diesel::result::Error> for AppError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => AppError::unavailable("the database connection was lost; try again"),
+            // a NUL (or an escape jsonb cannot hold) that slipped past the body check: the
+            // caller's text, not the server, is at fault
+            Error::DatabaseError(_, info) if bad_text(info.message()) => AppError::bad_request(
+                "invalid_text",
+                "text may not contain the NUL character (\\u0000)",
+            ),
             Error::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if server_going_away(info.message()) =>
             {
@@ -214,6 +220,13 @@ impl From<diesel::result::Error> for AppError {
             _ => AppError::internal(e),
         }
     }
+}
+
+/// Whether a database error is PostgreSQL refusing the text itself: a NUL byte in a text value
+/// (SQLSTATE 22021) or `\\u0000` in jsonb (22P05).
+fn bad_text(message: &str) -> bool {
+    message.contains("invalid byte sequence for encoding \"UTF8\": 0x00")
+        || message.contains("unsupported Unicode escape sequence")
 }
 
 /// Whether a database error is the server ending the session: a fast or immediate shutdown

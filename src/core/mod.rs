@@ -12,3 +12,4 @@ pub mod outbox;
 pub mod sequencer;
 pub mod signing;
 pub mod transition;
+pub mod upload;

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use ggzy::roles::Role;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::auctions::{bid, clock_to, english, lot, qualified};
 use crate::helpers::{TestApp, pg};
@@ -257,4 +257,96 @@ async fn the_public_role_cannot_list_the_bidders_of_an_open_tender() {
         )
         .await;
     assert_eq!(r.status(), 404);
+}
+
+/// Finding 14, the hardening items: an upload's media type with a CRLF (which made every download
+/// of it a 500) and a path as a file name are refused; a NUL in a title is a 400, not a 500; a
+/// command body that is not declared JSON is refused; every answer carries `nosniff`, no framing
+/// and a CSP, the API docs included.
+#[tokio::test]
+async fn hardening_items_are_refused_with_clear_codes() {
+    use crate::tendering::{create_tender, world};
+    let app = TestApp::spawn().await;
+    let w = world(&app, "construction").await;
+    let (tender, _) = create_tender(&app, &w, 25).await;
+    let upload = |name: &str, media_type: &str| json!({"name": name, "media_type": media_type, "content": "JVBERi0xLjQK"});
+    for (body, code) in [
+        (
+            upload("招标文件.pdf", "application/pdf\r\nX-Evil: 1"),
+            "invalid_media_type",
+        ),
+        (upload("招标文件.pdf", "pdf"), "invalid_media_type"),
+        (
+            upload("../../etc/passwd", "application/pdf"),
+            "invalid_file_name",
+        ),
+        (upload("a\u{0}.pdf", "application/pdf"), "invalid_text"),
+    ] {
+        let r = app
+            .post(
+                &format!("/api/v1/tenders/{tender}/files"),
+                Some(&w.agency.token),
+                body,
+            )
+            .await;
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap();
+        assert!(matches!(status, 400 | 422), "{v}");
+        assert_eq!(v["code"], code, "{v}");
+    }
+    let stored: i64 = pg(&app.db.url)
+        .await
+        .query_one("SELECT count(*) FROM tender_files", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0, "nothing was stored");
+    let r = app
+        .post(
+            &format!("/api/v1/tenders/{tender}/files"),
+            Some(&w.agency.token),
+            upload("招标文件（第一标段）.pdf", "Application/PDF"),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+    // a NUL in a title: 400 invalid_text, and no project
+    let r = app
+        .post("/api/v1/projects", Some(&w.agency.token),
+            json!({"category": "construction", "title": "市民中心\u{0}改造", "region_code": "440400",
+                   "estimate_amount": "50000000.00", "purchaser_org_code": w.purchaser.org_code}))
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "invalid_text");
+
+    // a JSON command sent as text/plain (what another site's form or fetch can send without a
+    // CORS preflight) is refused
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "text/plain")
+        .body(r#"{"username": "admin", "password": "x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "unsupported_media_type"
+    );
+
+    // security headers on the API, on errors and on the docs
+    for path in [
+        "/api/v1/health",
+        "/api/v1/tenders/00000000-0000-0000-0000-000000000000",
+        "/api/docs/",
+    ] {
+        let r = app.get(path, None).await;
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("script-src *"), "{path}: {csp}");
+    }
 }

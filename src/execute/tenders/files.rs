@@ -108,13 +108,11 @@ pub async fn upload_file(
                 TenderAction::Clarify
             };
             g.next::<TenderMachine>(t.status()?, action, caller.role)?;
-            let name = cmd.name.trim();
-            if name.is_empty() || name.chars().count() > 255 {
-                return Err(AppError::unprocessable(
-                    "invalid_field",
-                    "name must have 1 to 255 characters",
-                ));
-            }
+            let name = crate::core::upload::file_name(&cmd.name)
+                .map_err(|e| AppError::unprocessable("invalid_file_name", e.to_string()))?;
+            let name = name.as_str();
+            let media_type = crate::core::upload::media_type(&cmd.media_type)
+                .map_err(|e| AppError::unprocessable("invalid_media_type", e.to_string()))?;
             let bytes = B64.decode(cmd.content.as_bytes()).map_err(|e| {
                 AppError::bad_request(
                     "invalid_base64",
@@ -131,7 +129,7 @@ pub async fn upload_file(
                     tender_files::id.eq(file_id),
                     tender_files::tender_id.eq(id),
                     tender_files::name.eq(name),
-                    tender_files::media_type.eq(cmd.media_type.trim()),
+                    tender_files::media_type.eq(&media_type),
                     tender_files::sha256.eq(&sha256),
                     tender_files::size.eq(bytes.len() as i64),
                     tender_files::content.eq(&bytes),
@@ -317,6 +315,9 @@ pub async fn download_file(ctx: Ctx, path: web::Path<(Uuid, Uuid)>) -> AppResult
             Ok::<_, AppError>(row)
         })
         .await?;
+    // a row stored before media types were checked may hold one no header can carry
+    let media_type = crate::core::upload::media_type(&media_type)
+        .unwrap_or_else(|_| "application/octet-stream".into());
     Ok(HttpResponse::Ok()
         .content_type(media_type)
         .insert_header((
