@@ -1,6 +1,8 @@
 //! `ggzy db setup` and `ggzy migrate`: the cluster-wide plane roles, the database, the embedded
 //! migrations and the sandbox/production mode. Needs the owner's (superuser's) URL; idempotent.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, bail};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -56,9 +58,64 @@ fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The environment variable holding a plane role's password (`GGZY_DB_PASSWORD_EXECUTE`, …).
+pub fn password_var(role: &str) -> String {
+    format!(
+        "GGZY_DB_PASSWORD_{}",
+        role.trim_start_matches("ggzy_").to_ascii_uppercase()
+    )
+}
+
+/// The shortest password a production plane role may have.
+pub const MIN_PASSWORD_CHARS: usize = 16;
+
+/// The plane roles' passwords from the environment (`GGZY_DB_PASSWORD_<PLANE>`), where set.
+pub fn passwords_from_env() -> BTreeMap<String, String> {
+    DB_ROLES
+        .iter()
+        .filter_map(|r| {
+            std::env::var(password_var(r))
+                .ok()
+                .map(|p| (r.to_string(), p))
+        })
+        .collect()
+}
+
 /// Creates the plane roles (if missing) in the cluster of `owner_url`. Passwords come from
-/// `GGZY_DB_PASSWORD_<PLANE>` when set (trust or peer auth otherwise).
+/// `GGZY_DB_PASSWORD_<PLANE>` when set (trust or peer auth otherwise: a laptop's sandbox).
 pub async fn ensure_roles(owner_url: &str) -> anyhow::Result<()> {
+    ensure_roles_with(owner_url, false, &passwords_from_env()).await
+}
+
+/// Creates the plane roles and sets the given passwords, hashed with SCRAM-SHA-256 whatever the
+/// server's `password_encryption` says. For a production database (`production`), every plane
+/// role must get a password of at least [`MIN_PASSWORD_CHARS`] characters, and the server's
+/// `pg_hba.conf` must not let a plane role in without one (`trust`) or with a weak method
+/// (`password`, `md5`): a plane role that logs in without its password would let anyone on the
+/// network act as that branch (issue 13, finding 15; docs/SECURITY.md).
+pub async fn ensure_roles_with(
+    owner_url: &str,
+    production: bool,
+    passwords: &BTreeMap<String, String>,
+) -> anyhow::Result<()> {
+    if production {
+        let missing: Vec<String> = DB_ROLES
+            .iter()
+            .filter(|r| {
+                passwords
+                    .get(**r)
+                    .is_none_or(|p| p.chars().count() < MIN_PASSWORD_CHARS)
+            })
+            .map(|r| password_var(r))
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "a production database needs a password of at least {MIN_PASSWORD_CHARS} characters \
+                 for every plane role; set {}",
+                missing.join(", ")
+            );
+        }
+    }
     let admin_url = with_database(owner_url, "postgres")?;
     let mut conn = AsyncPgConnection::establish(&admin_url)
         .await
@@ -82,20 +139,51 @@ pub async fn ensure_roles(owner_url: &str) -> anyhow::Result<()> {
                 .with_context(|| format!("creating role {role}"))?;
             tracing::info!(db.role = role, "created database role {role}");
         }
-        let env = format!(
-            "GGZY_DB_PASSWORD_{}",
-            role.trim_start_matches("ggzy_").to_ascii_uppercase()
-        );
-        if let Ok(pw) = std::env::var(&env) {
+        if let Some(pw) = passwords.get(role) {
+            // the server hashes the password it is given: SCRAM, never MD5 or clear text
             conn.batch_execute(&format!(
-                "ALTER ROLE {} PASSWORD {}",
+                "SET password_encryption = 'scram-sha-256'; ALTER ROLE {} PASSWORD {}; \
+                 RESET password_encryption",
                 quote_ident(role),
-                quote_literal(&pw)
+                quote_literal(pw)
             ))
-            .await?;
+            .await
+            .with_context(|| format!("setting the password of {role}"))?;
+        }
+    }
+    if production {
+        let weak = weak_hba_rules(&mut conn).await?;
+        if !weak.is_empty() {
+            bail!(
+                "pg_hba.conf lets plane roles log in without a SCRAM password: {}; \
+                 use scram-sha-256 for them (docs/SECURITY.md, \"Production database roles\")",
+                weak.join("; ")
+            );
         }
     }
     Ok(())
+}
+
+#[derive(QueryableByName)]
+struct HbaRule {
+    #[diesel(sql_type = Text)]
+    rule: String,
+}
+
+/// The `pg_hba.conf` lines that would let a plane role in with `trust`, `password` or `md5`.
+async fn weak_hba_rules(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<HbaRule> = diesel::sql_query(
+        "SELECT format('line %s: %s %s %s %s', line_number, type, array_to_string(database, ','), \
+                array_to_string(user_name, ','), auth_method) AS rule \
+         FROM pg_hba_file_rules \
+         WHERE error IS NULL AND auth_method IN ('trust', 'password', 'md5') \
+           AND (user_name && $1::text[] OR 'all' = ANY (user_name)) ORDER BY line_number",
+    )
+    .bind::<diesel::sql_types::Array<Text>, _>(DB_ROLES.to_vec())
+    .load(conn)
+    .await
+    .context("reading pg_hba_file_rules (the owner must be a superuser)")?;
+    Ok(rows.into_iter().map(|r| r.rule).collect())
 }
 
 /// Creates the database of `owner_url` if it does not exist.
@@ -171,7 +259,7 @@ pub async fn claim_mode(
 
 /// `ggzy db setup`: roles, database, migrations, mode. Idempotent.
 pub async fn setup(owner_url: &str, sandbox: bool, region_code: &str) -> anyhow::Result<()> {
-    ensure_roles(owner_url).await?;
+    ensure_roles_with(owner_url, !sandbox, &passwords_from_env()).await?;
     ensure_database(owner_url).await?;
     let applied = migrate(owner_url).await?;
     for v in &applied {

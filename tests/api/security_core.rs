@@ -350,3 +350,76 @@ async fn hardening_items_are_refused_with_clear_codes() {
         assert!(!csp.contains("script-src *"), "{path}: {csp}");
     }
 }
+
+/// Finding 15: the private cluster's plane roles have no passwords over `trust` auth — fine for
+/// a laptop, not for a deployment. A production set-up refuses to run without a password for
+/// every plane role, stores them as SCRAM-SHA-256 hashes, and refuses a `pg_hba.conf` that lets
+/// a plane role in with `trust`, `password` or `md5`.
+#[tokio::test]
+async fn a_production_setup_needs_scram_passwords_for_every_plane_role() {
+    use ggzy::db::setup::{DB_ROLES, ensure_roles_with, passwords_from_env};
+    let app = TestApp::spawn().await;
+    let none = std::collections::BTreeMap::new();
+    let e = ensure_roles_with(&app.db.url, true, &none)
+        .await
+        .unwrap_err()
+        .to_string();
+    for role in [
+        "IDENTITY",
+        "DECIDE",
+        "EXECUTE",
+        "SUPERVISE",
+        "PUBLIC",
+        "SEQUENCER",
+    ] {
+        assert!(e.contains(&format!("GGZY_DB_PASSWORD_{role}")), "{e}");
+    }
+    // a short one is refused too
+    let mut short = passwords_from_env();
+    short.insert("ggzy_execute".into(), "short".into());
+    if short.len() == DB_ROLES.len() {
+        assert!(ensure_roles_with(&app.db.url, true, &short).await.is_err());
+    }
+    // with passwords (the environment's own where this suite was given them, so that the other
+    // tests keep connecting), the roles get SCRAM hashes…
+    let mut pw = passwords_from_env();
+    for r in DB_ROLES {
+        pw.entry(r.to_string())
+            .or_insert_with(|| format!("test-{}-{}", r, uuid::Uuid::new_v4().simple()));
+    }
+    let result = ensure_roles_with(&app.db.url, true, &pw).await;
+    let c = pg(&app.db.url).await;
+    let hashes: Vec<String> = c
+        .query(
+            "SELECT coalesce(rolpassword, '') FROM pg_authid WHERE rolname = ANY ($1)",
+            &[&DB_ROLES.to_vec()],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(hashes.len(), DB_ROLES.len());
+    assert!(
+        hashes.iter().all(|h| h.starts_with("SCRAM-SHA-256$")),
+        "{hashes:?}"
+    );
+    // …and the set-up stands or falls with the server's pg_hba.conf
+    let weak: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NULL \
+             AND auth_method IN ('trust', 'password', 'md5') \
+             AND (user_name && $1::text[] OR 'all' = ANY (user_name))",
+            &[&DB_ROLES.to_vec()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    match result {
+        Ok(()) => assert_eq!(weak, 0),
+        Err(e) => {
+            assert!(weak > 0, "{e}");
+            assert!(e.to_string().contains("pg_hba.conf"), "{e}");
+        }
+    }
+}
