@@ -22,6 +22,7 @@ mod rules_calendar;
 mod sandbox;
 mod secrecy;
 mod security_core;
+mod security_grants;
 mod security_ownership;
 mod sequencer;
 mod social_supervisors;
