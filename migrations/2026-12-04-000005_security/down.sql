@@ -1,3 +1,9 @@
+DROP POLICY IF EXISTS tender_files_published_to_public ON tender_files;
+DROP POLICY IF EXISTS tender_files_planes ON tender_files;
+ALTER TABLE tender_files DISABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS tenders_published_to_public ON tenders;
+DROP POLICY IF EXISTS tenders_planes ON tenders;
+ALTER TABLE tenders DISABLE ROW LEVEL SECURITY;
 DROP FUNCTION IF EXISTS ggzy_receipt(uuid);
 GRANT SELECT (id, tender_id, round, org_id, submission_no, kind, envelope_sha256, received_at,
     receipt) ON bid_submissions TO ggzy_public;

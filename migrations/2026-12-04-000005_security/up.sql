@@ -142,3 +142,20 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 REVOKE EXECUTE ON FUNCTION ggzy_receipt(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ggzy_receipt(uuid) TO ggzy_public;
+
+-- The public role's grants on tenders and tender files cover drafts too: the routes filter them
+-- out, but the grant layer should protect them as well (the same lesson as bid_submissions). Row-
+-- level security lets the public role see a tender once it is published, and a file once its
+-- tender is; the planes see every row (their own route checks apply), the owner bypasses RLS.
+ALTER TABLE tenders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenders_planes ON tenders
+    TO ggzy_identity, ggzy_decide, ggzy_execute, ggzy_supervise, ggzy_sequencer
+    USING (true) WITH CHECK (true);
+CREATE POLICY tenders_published_to_public ON tenders FOR SELECT TO ggzy_public
+    USING (published_at IS NOT NULL);
+ALTER TABLE tender_files ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tender_files_planes ON tender_files
+    TO ggzy_identity, ggzy_decide, ggzy_execute, ggzy_supervise, ggzy_sequencer
+    USING (true) WITH CHECK (true);
+CREATE POLICY tender_files_published_to_public ON tender_files FOR SELECT TO ggzy_public
+    USING (EXISTS (SELECT 1 FROM tenders t WHERE t.id = tender_id AND t.published_at IS NOT NULL));

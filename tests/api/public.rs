@@ -262,11 +262,11 @@ async fn completed_tender(
             SELECT id INTO o FROM orgs ORDER BY created_at DESC LIMIT 1;
             INSERT INTO tenders (id, project_id, lot_no, code, title, method, evaluation, max_price,
                 bid_security_amount, documents_from, documents_until, bid_deadline, opening_at,
-                status, created_by)
+                status, created_by, published_at)
             VALUES (t, '{project}', {lot_no}, 'FIX-' || {lot_no}, '第{lot_no}包', 'open_tender',
                 '{{\"method\": \"lowest_price\"}}', {max}, 0, awarded - interval '40 days',
                 awarded - interval '30 days', awarded - interval '20 days', awarded - interval '20 days',
-                'contracted', u);
+                'contracted', u, awarded - interval '45 days');
             INSERT INTO bid_submissions (id, tender_id, round, org_id, user_id, submission_no, kind,
                 envelope, envelope_sha256, payload_sha256, received_at, receipt)
             VALUES (b, t, 1, o, u, 1, 'bid', '\\x00', md5(b::text), md5(t::text),

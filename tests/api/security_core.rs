@@ -309,6 +309,17 @@ async fn hardening_items_are_refused_with_clear_codes() {
         )
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    // the draft and its file are out of the public role's reach at the grant layer too
+    let public = pg(&app.db.url_as("ggzy_public")).await;
+    let seen: (i64, i64) = public
+        .query_one(
+            "SELECT (SELECT count(*) FROM tenders), (SELECT count(*) FROM tender_files)",
+            &[],
+        )
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert_eq!(seen, (0, 0), "the public role reads drafts");
 
     // a NUL in a title: 400 invalid_text, and no project
     let r = app

@@ -985,7 +985,11 @@ async fn evaluate_award_and_file(app: &TestApp, w: &World, tender: &str, bidders
         r.json::<Value>().await.unwrap()["code"],
         "publicity_running"
     );
-    advance(app, 5 * 86400, None).await;
+    // past the publicity's end as the platform computed it (3 日 with the holiday roll-over, so
+    // not a fixed number of days: the test must not depend on the date it runs on)
+    let ends: DateTime<Utc> = serde_json::from_value(fin["publicity_ends_at"].clone()).unwrap();
+    let left = (ends - platform_now(app).await).num_seconds() + 1;
+    advance(app, left.max(0), None).await;
     let r = app
         .post(
             &format!("/api/v1/tenders/{tender}/award"),
