@@ -265,6 +265,21 @@ pub fn spawn_tasks(state: &web::Data<AppState>) -> Vec<JoinHandle<()>> {
             }
         }));
     }
+    // hourly housekeeping chains (issue 13: idempotency keys expire; sessions and throttle
+    // counters are forgotten)
+    for (plane, kind) in [
+        (Plane::Execute, crate::http::idempotency::PURGE_JOB),
+        (Plane::Identity, crate::identity::sessions::HOUSEKEEPING_JOB),
+    ] {
+        if let Some(pool) = state.pools.plane(plane) {
+            let pool = pool.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = jobs::ensure_hourly(&pool, kind).await {
+                    tracing::warn!(error = %format!("{e:#}"), job = kind, "could not queue a housekeeping job");
+                }
+            }));
+        }
+    }
     let st = state.clone();
     tasks.push(tokio::spawn(async move {
         loop {
@@ -312,7 +327,7 @@ pub fn server(
                 .wrap(from_fn(gate::gate))
                 .wrap(from_fn(gate::decorate))
                 .wrap(Compress::default())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::http::logging::RedactingRootSpan>::new())
         })
         .workers(workers)
         .shutdown_timeout(5)

@@ -39,6 +39,10 @@ pub fn handler_for(kind: &str) -> Option<JobFn> {
         crate::execute::auctions::SETTLE_JOB => Some(crate::execute::auctions::settle_job),
         crate::execute::auctions::REFUND_DUE_JOB => Some(crate::execute::auctions::refund_due_job),
         crate::supervise::warnings::SCAN_JOB => Some(crate::supervise::warnings::scan_job),
+        crate::http::idempotency::PURGE_JOB => Some(crate::http::idempotency::purge_job),
+        crate::identity::sessions::HOUSEKEEPING_JOB => {
+            Some(crate::identity::sessions::housekeeping_job)
+        }
         _ => None,
     }
 }
@@ -62,6 +66,26 @@ pub async fn enqueue<C: crate::db::Db>(
     .bind::<Nullable<Text>, _>(dedupe_key)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+fn hour_key(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H").to_string()
+}
+
+/// Queues the next run of an hourly housekeeping job, an hour of platform time from now (once
+/// per hour slot). Called by the job itself at the end of each run.
+pub async fn enqueue_hourly(conn: &mut AsyncPgConnection, kind: &str) -> diesel::QueryResult<()> {
+    let next = crate::core::clock::now(conn).await? + chrono::Duration::hours(1);
+    enqueue(conn, kind, Value::Null, next, Some(&hour_key(next))).await
+}
+
+/// Starts an hourly job's chain on a plane's pool: queues a run now unless one of this hour
+/// slot exists.
+pub async fn ensure_hourly(pool: &DbPool, kind: &str) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    let now = crate::core::clock::now(&mut conn).await?;
+    enqueue(&mut conn, kind, Value::Null, now, Some(&hour_key(now))).await?;
     Ok(())
 }
 

@@ -26,6 +26,8 @@ pub struct Caller {
     pub plane: Plane,
     /// The user's org, if any.
     pub org_id: Option<Uuid>,
+    /// The token's session (`jti`), which sign-out revokes.
+    pub session_id: Uuid,
 }
 
 /// What the gate found out about the request, stored in its extensions.

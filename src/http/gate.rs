@@ -1,5 +1,7 @@
-//! The gate: looks up the matched route's declaration, authenticates (401), checks the role and
-//! the one-time password rule (403), and passes the caller on. An API path without a
+//! The gate: looks up the matched route's declaration, authenticates (401: the token, then its
+//! session — one indexed lookup per request, so sign-out, a password change or a disabled
+//! account take effect at the next request on every node), checks the role and the one-time
+//! password rule (403), and passes the caller on. An API path without a
 //! declaration is refused: nothing is served that the route table does not name.
 //! `decorate` adds the platform headers, records metrics and nudges the sequencer.
 
@@ -83,7 +85,7 @@ pub async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
-    match check(&req) {
+    match check(&req).await {
         Ok(Some(info)) => {
             let offers_ggzy = ws_protocols(&req).contains(&WS_PROTOCOL);
             req.extensions_mut().insert(info);
@@ -106,7 +108,7 @@ pub async fn gate(
 
 /// Decides on a request: `Ok(None)` passes it on untouched (no route matched, another method of
 /// a declared path, a page outside the API), `Ok(Some)` admits it, `Err` refuses it.
-fn check(req: &ServiceRequest) -> Result<Option<GateInfo>, AppError> {
+async fn check(req: &ServiceRequest) -> Result<Option<GateInfo>, AppError> {
     let Some(pattern) = req.match_pattern() else {
         return Ok(None);
     };
@@ -148,6 +150,7 @@ fn check(req: &ServiceRequest) -> Result<Option<GateInfo>, AppError> {
                 AppError::unauthorized("missing_token", "this route needs a bearer token")
             })?;
             let claims = state.jwt.verify(&token)?;
+            session_is_live(state, decl.plane, &claims).await?;
             if claims.must_change_password && access != Access::Account {
                 return Err(AppError::forbidden(
                     "password_change_required",
@@ -170,6 +173,7 @@ fn check(req: &ServiceRequest) -> Result<Option<GateInfo>, AppError> {
                 role: claims.role,
                 plane: claims.plane,
                 org_id: claims.org_id,
+                session_id: claims.session_id,
             });
         }
     }
@@ -178,6 +182,20 @@ fn check(req: &ServiceRequest) -> Result<Option<GateInfo>, AppError> {
         caller,
         client_addr: addr.map(|a| a.to_string()),
     }))
+}
+
+/// The revocation check, on a connection of the route's own plane (every plane's role may call
+/// `ggzy_session_state()`), returned to the pool before the handler takes its own.
+async fn session_is_live(
+    state: &AppState,
+    plane: crate::roles::Plane,
+    claims: &crate::identity::jwt::Verified,
+) -> Result<(), AppError> {
+    let pool = state.pools.plane(plane).ok_or_else(|| {
+        AppError::unavailable(format!("the {} plane is not served here", plane.as_str()))
+    })?;
+    let mut conn = pool.get().await?;
+    crate::identity::sessions::ensure_active(&mut conn, claims.session_id, claims.user_id).await
 }
 
 /// Compares secrets without leaking their common prefix length through timing.

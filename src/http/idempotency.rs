@@ -2,7 +2,9 @@
 //! and body returns the first response; the same key with another body → `422
 //! idempotency_key_reused`. The key is claimed at the start of the command's transaction, so a
 //! concurrent repeat waits for the first to commit and then returns its response; a command that
-//! fails leaves no key behind.
+//! fails leaves no key behind. A key lives [`KEY_TTL_HOURS`] of platform time (issue 13,
+//! finding 10): an older one is ignored — its next use claims it afresh — and the hourly
+//! [`PURGE_JOB`] deletes it.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -14,6 +16,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
+
+/// Hours an `Idempotency-Key` is remembered (a client retrying a command retries within
+/// minutes; a day covers a client that comes back the next morning).
+pub const KEY_TTL_HOURS: i32 = 24;
+/// The execute plane's job that deletes expired keys, every hour.
+pub const PURGE_JOB: &str = "execute.purge_idempotency_keys";
 
 /// A claimed key, to complete with the command's response.
 #[derive(Debug)]
@@ -64,14 +72,19 @@ pub async fn begin(
     }
     let digest = hex::encode(Sha256::digest(body));
     // Claim with a placeholder; a concurrent claim of the same key blocks here until we commit.
+    // An expired key is claimed afresh under its row lock, as if it had never been used.
     let inserted = diesel::sql_query(
-        "INSERT INTO idempotency_keys (user_id, key, route, request_sha256, status, body) \
-         VALUES ($1, $2, $3, $4, 0, 'null') ON CONFLICT (user_id, key) DO NOTHING",
+        "INSERT INTO idempotency_keys AS k (user_id, key, route, request_sha256, status, body) \
+         VALUES ($1, $2, $3, $4, 0, 'null') ON CONFLICT (user_id, key) DO UPDATE \
+         SET route = EXCLUDED.route, request_sha256 = EXCLUDED.request_sha256, status = 0, \
+             body = 'null', created_at = ggzy_now() \
+         WHERE k.created_at < ggzy_now() - make_interval(hours => $5)",
     )
     .bind::<SqlUuid, _>(user_id)
     .bind::<Text, _>(key)
     .bind::<Text, _>(route)
     .bind::<Text, _>(&digest)
+    .bind::<Integer, _>(KEY_TTL_HOURS)
     .execute(conn)
     .await?;
     if inserted == 1 {
@@ -117,6 +130,26 @@ pub async fn finish(
         .await?;
     }
     Ok(())
+}
+
+/// The purge job: deletes the keys past their lifetime, then queues itself an hour later.
+pub fn purge_job(
+    conn: &mut AsyncPgConnection,
+    _payload: Value,
+) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
+    Box::pin(async move {
+        let n = diesel::sql_query(
+            "DELETE FROM idempotency_keys WHERE created_at < ggzy_now() - make_interval(hours => $1)",
+        )
+        .bind::<Integer, _>(KEY_TTL_HOURS)
+        .execute(conn)
+        .await?;
+        if n > 0 {
+            tracing::info!(deleted = n, "expired idempotency keys purged");
+        }
+        crate::core::jobs::enqueue_hourly(conn, PURGE_JOB).await?;
+        Ok(())
+    })
 }
 
 /// The HTTP response for a (status, JSON body) pair.

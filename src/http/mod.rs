@@ -6,4 +6,5 @@ pub mod client;
 pub mod ctx;
 pub mod gate;
 pub mod idempotency;
+pub mod logging;
 pub mod routes;

@@ -102,6 +102,10 @@ route_table! {
     GET "/api/v1/me", Identity, Account => identity::handlers::me;
     POST "/api/v1/me/password", Identity, Account => identity::handlers::change_password;
     POST "/api/v1/admin/users", Identity, Roles(&[Admin]) => identity::handlers::create_user;
+    // sessions (issue 13, finding 5): sign-out, an account disabled and enabled again
+    POST "/api/v1/auth/logout", Identity, Account => identity::handlers::logout;
+    POST "/api/v1/admin/users/{id}/disable", Identity, Roles(&[Admin]) => identity::handlers::disable_user;
+    POST "/api/v1/admin/users/{id}/enable", Identity, Roles(&[Admin]) => identity::handlers::enable_user;
     POST "/api/v1/sandbox/clock", Identity, Roles(&[Admin]) => ops::sandbox::advance_clock;
     // execute
     POST "/api/v1/projects", Execute, Roles(&[Agency, Purchaser]) => execute::projects::create_project;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -17,6 +17,7 @@ use crate::core::{clock, jobs};
 use crate::db::schema::{orgs, users};
 use crate::error::{AppError, AppResult};
 use crate::identity::jwt::{JwtKeys, TOKEN_TTL_SECS, TokenClaims};
+use crate::identity::sessions::{self, Revocation};
 use crate::identity::{org_code, password, throttle};
 use crate::roles::{Plane, Role};
 
@@ -366,8 +367,15 @@ pub struct LoginResponse {
     pub user: Me,
 }
 
-/// Mints a token for a user.
-pub fn issue_token(keys: &JwtKeys, me: Me) -> AppResult<LoginResponse> {
+/// Mints a token for a user and records its session (in the caller's transaction, so a token
+/// exists only with its `sessions` row).
+pub async fn issue_token(
+    conn: &mut AsyncPgConnection,
+    keys: &JwtKeys,
+    me: Me,
+    client_addr: Option<&str>,
+) -> AppResult<LoginResponse> {
+    // real time, as every verifier checks `exp` against its own clock
     let now = Utc::now().timestamp();
     let claims = TokenClaims {
         sub: me.id,
@@ -377,8 +385,12 @@ pub fn issue_token(keys: &JwtKeys, me: Me) -> AppResult<LoginResponse> {
         iat: now,
         exp: now + TOKEN_TTL_SECS,
         jti: Uuid::new_v4(),
+        nbf: None,
         pwd_change: me.must_change_password,
     };
+    let expires_at = DateTime::from_timestamp(claims.exp, 0)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("token expiry out of range")))?;
+    sessions::create(conn, claims.jti, me.id, expires_at, client_addr).await?;
     Ok(LoginResponse {
         access_token: keys.sign(&claims)?,
         token_type: "Bearer".into(),
@@ -394,7 +406,9 @@ struct Credentials {
     password_expired: bool,
 }
 
-/// Logs in, with throttling per (username, address) and per address.
+/// Logs in, throttled per (username, address), per account and per address
+/// (`throttle`); the attempt is counted before the password is checked. A disabled account is
+/// refused after a right password (`403 account_disabled`).
 pub async fn login(
     conn: &mut AsyncPgConnection,
     keys: &JwtKeys,
@@ -407,10 +421,8 @@ pub async fn login(
         .clone()
         .unwrap_or_else(|| "unknown".into());
     let username = username.trim().to_ascii_lowercase();
-    let pair = throttle::pair_key(&username, &addr);
-    let addr_key = throttle::addr_key(&addr);
     let now = clock::now(conn).await?;
-    throttle::check(conn, &[pair.clone(), addr_key.clone()], now).await?;
+    let attempt = throttle::admit_login(conn, &username, &addr, now).await?;
     let creds: Option<Credentials> = users::table
         .filter(users::username.eq(&username))
         .select((users::id, users::password_hash, users::password_expired))
@@ -423,7 +435,7 @@ pub async fn login(
     )
     .await?;
     let Some(creds) = creds.filter(|_| ok) else {
-        throttle::record_failure(conn, &pair, &addr_key, now).await?;
+        // already counted by `admit_login`
         audit::record(
             conn,
             actor,
@@ -437,25 +449,152 @@ pub async fn login(
             "wrong username or password",
         ));
     };
+    attempt.succeeded(conn).await?;
+    if is_disabled(conn, creds.id).await? {
+        return Err(AppError::forbidden(
+            "account_disabled",
+            "this account has been disabled by the administrator",
+        ));
+    }
     if creds.password_expired {
         return Err(AppError::unauthorized(
             "one_time_password_expired",
             "the one-time password has expired; ask the administrator for a new account password",
         ));
     }
-    throttle::record_success(conn, &pair).await?;
     let mut a = actor.clone();
     a.user_id = Some(creds.id);
-    audit::record(
-        conn,
-        &a,
-        "auth.login",
-        Some(("user", creds.id.to_string())),
-        Value::Null,
+    let client_addr = actor.client_addr.clone();
+    conn.transaction(async |c| {
+        audit::record(
+            c,
+            &a,
+            "auth.login",
+            Some(("user", creds.id.to_string())),
+            Value::Null,
+        )
+        .await?;
+        let me = load_user(c, creds.id).await?;
+        issue_token(c, keys, me, client_addr.as_deref()).await
+    })
+    .await
+}
+
+#[derive(QueryableByName)]
+struct Disabled {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    disabled: bool,
+}
+
+async fn is_disabled(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<bool> {
+    let d: Disabled =
+        diesel::sql_query("SELECT disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1")
+            .bind::<diesel::sql_types::Uuid, _>(user_id)
+            .get_result(conn)
+            .await?;
+    Ok(d.disabled)
+}
+
+/// An account's state after the admin disabled or enabled it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountStatus {
+    /// User id.
+    pub user_id: Uuid,
+    /// Whether the account is disabled.
+    pub disabled: bool,
+    /// When it was disabled (RFC 3339), if it is.
+    pub disabled_at: Option<String>,
+    /// Why, if it is.
+    pub disabled_reason: Option<String>,
+    /// Sessions this call ended (0 when nothing changed).
+    pub sessions_revoked: usize,
+}
+
+#[derive(QueryableByName)]
+struct DisabledRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    disabled_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    disabled_reason: Option<String>,
+}
+
+/// Disables (`Some(reason)`) or enables (`None`) an account, in the caller's transaction.
+/// Disabling ends every session of the account at once; both are audited. Repeating either is
+/// harmless: the account's state is returned unchanged.
+pub async fn set_disabled(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    user_id: Uuid,
+    reason: Option<&str>,
+) -> AppResult<AccountStatus> {
+    if actor.user_id == Some(user_id) {
+        return Err(AppError::unprocessable(
+            "cannot_disable_self",
+            "an administrator cannot disable or enable their own account",
+        ));
+    }
+    if let Some(r) = reason {
+        validate_text("reason", r, 500)?;
+    }
+    let current: DisabledRow = diesel::sql_query(
+        "SELECT disabled_at, disabled_reason FROM users WHERE id = $1 FOR UPDATE",
     )
-    .await?;
-    let me = load_user(conn, creds.id).await?;
-    issue_token(keys, me)
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .get_result(conn)
+    .await
+    .optional()?
+    .ok_or_else(|| AppError::not_found("user"))?;
+    let mut revoked = 0;
+    let row = match (reason, current.disabled_at.is_some()) {
+        (Some(r), false) => {
+            let row: DisabledRow = diesel::sql_query(
+                "UPDATE users SET disabled_at = ggzy_now(), disabled_reason = $2 WHERE id = $1 \
+                 RETURNING disabled_at, disabled_reason",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(user_id)
+            .bind::<diesel::sql_types::Text, _>(r.trim())
+            .get_result(conn)
+            .await?;
+            revoked = sessions::revoke_all(conn, user_id, Revocation::AccountDisabled).await?;
+            audit::record(
+                conn,
+                actor,
+                "user.disable",
+                Some(("user", user_id.to_string())),
+                json!({"reason": r.trim(), "sessions_revoked": revoked}),
+            )
+            .await?;
+            row
+        }
+        (None, true) => {
+            diesel::sql_query(
+                "UPDATE users SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(user_id)
+            .execute(conn)
+            .await?;
+            audit::record(
+                conn,
+                actor,
+                "user.enable",
+                Some(("user", user_id.to_string())),
+                Value::Null,
+            )
+            .await?;
+            DisabledRow {
+                disabled_at: None,
+                disabled_reason: None,
+            }
+        }
+        _ => current,
+    };
+    Ok(AccountStatus {
+        user_id,
+        disabled: row.disabled_at.is_some(),
+        disabled_at: row.disabled_at.map(clock::fmt),
+        disabled_reason: row.disabled_reason,
+        sessions_revoked: revoked,
+    })
 }
 
 /// Changes a password (and ends the one-time password state).
@@ -496,12 +635,15 @@ pub async fn change_password(
         ))
         .execute(conn)
         .await?;
+    // every token issued before the change stops working, the one used for it included; the
+    // caller answers with a fresh token
+    let revoked = sessions::revoke_all(conn, user_id, Revocation::PasswordChange).await?;
     audit::record(
         conn,
         actor,
         "user.password_change",
         Some(("user", user_id.to_string())),
-        Value::Null,
+        json!({"sessions_revoked": revoked}),
     )
     .await?;
     load_user(conn, user_id).await

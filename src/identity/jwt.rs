@@ -17,6 +17,10 @@ use crate::roles::{Plane, Role};
 
 /// Lifetime of an access token (API.md: `exp` ≤ 12 h).
 pub const TOKEN_TTL_SECS: i64 = 8 * 3600;
+/// How far ahead of this node's clock a token's `iat` or `nbf` may be: the clock skew between
+/// the identity node that minted it and the node that checks it. A token "issued" later than
+/// that was not minted by an honest identity plane (issue 13, finding 14).
+pub const ISSUED_AT_LEEWAY_SECS: i64 = 30;
 
 /// The claims of an access token (API.md "Auth").
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,8 +37,11 @@ pub struct TokenClaims {
     pub iat: i64,
     /// Expires at (Unix seconds, real time).
     pub exp: i64,
-    /// Token id.
+    /// Token id: the id of its row in `sessions`, checked by the gate on every request.
     pub jti: Uuid,
+    /// Not before (Unix seconds), if set; our tokens leave it out (valid from `iat`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// Set while the account is on a one-time password.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pwd_change: bool,
@@ -53,6 +60,8 @@ pub struct Verified {
     pub org_id: Option<Uuid>,
     /// One-time password still to change.
     pub must_change_password: bool,
+    /// The token id (`jti`), the session it belongs to.
+    pub session_id: Uuid,
 }
 
 /// Signing (identity plane only) and verification keys.
@@ -133,12 +142,21 @@ impl JwtKeys {
                 "the access token is not valid",
             ));
         }
+        // a token from the future: `iat` (or `nbf`) later than now plus the skew allowance
+        let now = chrono::Utc::now().timestamp();
+        if c.iat.max(c.nbf.unwrap_or(i64::MIN)) > now + ISSUED_AT_LEEWAY_SECS {
+            return Err(AppError::unauthorized(
+                "token_not_yet_valid",
+                "the access token is issued in the future",
+            ));
+        }
         Ok(Verified {
             user_id: c.sub,
             role: c.role,
             plane: c.plane,
             org_id: c.org,
             must_change_password: c.pwd_change,
+            session_id: c.jti,
         })
     }
 }

@@ -24,6 +24,7 @@ mod secrecy;
 mod security_core;
 mod security_grants;
 mod security_ownership;
+mod security_sessions;
 mod sequencer;
 mod social_supervisors;
 mod tender_rules;
