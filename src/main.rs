@@ -212,7 +212,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "log OK: {} entries, root {}, consistent with the saved head of {from} entries",
                 v.size, v.root_hash
             ),
-            None => println!("log OK: {} entries, root {}", v.size, v.root_hash),
+            None => {
+                println!("log OK: {} entries, root {}", v.size, v.root_hash);
+                println!("note: {}", ggzy::transparency::verify::STATELESS_NOTE);
+            }
+        }
+        if let Some(p) = &v.state {
+            println!("head saved to {}", p.display());
         }
         return Ok(());
     }

@@ -154,7 +154,12 @@ async fn logged_heads(
     let pinned = match &trust.pinned {
         None => None,
         Some(p) => {
-            if let Err(e) = crate::core::signing::verify(p) {
+            // the signer's state file carries its frontier beside the signed fields
+            let mut p = p.clone();
+            if let Some(m) = p.as_object_mut() {
+                m.remove("frontier");
+            }
+            if let Err(e) = crate::core::signing::verify(&p) {
                 check.broken = Some(format!("the pinned head's signature does not verify: {e}"));
                 return Ok((vec![], check));
             }
