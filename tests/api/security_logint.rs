@@ -310,6 +310,8 @@ async fn the_sequencer_refuses_to_sign_a_fork_after_a_rollback_of_the_log() {
     let app = app.restart().await;
     app.user(Role::Supervisor).await;
     wait_refused(&app).await;
+    let health: Value = app.get("/api/v1/health", None).await.json().await.unwrap();
+    assert_eq!(health["sequencer"], "refused", "{health}");
     // nothing was signed over the rolled-back tree: no fork exists
     tokio::time::sleep(Duration::from_millis(300)).await;
     let above: i64 = c
@@ -342,6 +344,8 @@ async fn the_sequencer_refuses_to_sign_a_fork_after_a_rollback_of_the_log() {
     let after = settled_head(&app).await;
     assert!(after["size"].as_i64().unwrap() > n);
     assert!(!refused(&app));
+    let health: Value = app.get("/api/v1/health", None).await.json().await.unwrap();
+    assert_eq!(health["sequencer"], "ok", "{health}");
     let pin = app.data_dir.join("pinned.json");
     std::fs::write(&pin, signed.to_string()).unwrap();
     let (ok, out) = log_verify(&app, &app.data_dir, &["--state", pin.to_str().unwrap()]).await;
