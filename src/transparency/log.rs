@@ -232,15 +232,18 @@ pub async fn append(
             return Ok(Appended::default());
         }
         let mut out = Appended::default();
-        match (&head, &key, guard) {
+        if let (Some(_), Some(g)) = (&key, guard) {
+            // once a second even when idle, so that a rollback is refused (and seen) at once,
+            // not only when the next entry arrives; O(1) while the stored head is ours
+            g.check_base(conn, &base, &base_root).await?;
+        }
+        match (&head, &key) {
             // the first head of an empty log, so that clients can start from size 0
-            (None, Some(k), Some(g)) => {
-                g.check_base(conn, &base, &base_root).await?;
+            (None, Some(k)) => {
                 out.signed = store_head(conn, &base, now.now, Some(k)).await?;
             }
             // a head stored by a sequencer without the key: sign it now
-            (Some(h), Some(k), Some(g)) if h.signature.is_none() => {
-                g.check_base(conn, &base, &base_root).await?;
+            (Some(h), Some(k)) if h.signature.is_none() => {
                 let head = sign_stored(conn, h.size, &base_root, h.ts, k).await?;
                 out.signed = Some(SignedHead {
                     head,

@@ -306,6 +306,8 @@ async fn the_sequencer_refuses_to_sign_a_fork_after_a_rollback_of_the_log() {
     ))
     .await
     .unwrap();
+    // the running sequencer sees it within a second, before any new entry
+    wait_refused(&app).await;
     // a restart loses the memory, not the file; new public entries arrive
     let app = app.restart().await;
     app.user(Role::Supervisor).await;
