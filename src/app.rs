@@ -115,6 +115,8 @@ pub struct AppState {
     pub hub: EventHub,
     /// Sequencer figures.
     pub sequencer_stats: Arc<sequencer::SequencerStats>,
+    /// The platform key's memory of the last tree head it signed (where the key is loaded).
+    pub head_guard: Option<Arc<crate::transparency::signer::HeadGuard>>,
 }
 
 /// A started server with its background tasks.
@@ -181,6 +183,7 @@ pub async fn prepare(config: Config, planes: Vec<Plane>) -> anyhow::Result<web::
             .unwrap_or_else(|| JwtKeys::public_key_path(&keys_dir));
         JwtKeys::verify_only(&path)?
     };
+    let mut head_guard = None;
     if let Some(pool) = pools.plane(Plane::Execute) {
         // receipts and manifests are signed where the execute plane runs; the public key is
         // recorded so that every plane can publish and check it
@@ -194,6 +197,11 @@ pub async fn prepare(config: Config, planes: Vec<Plane>) -> anyhow::Result<web::
         .bind::<diesel::sql_types::Text, _>(key.public_key_b64())
         .execute(&mut conn)
         .await?;
+        // beside the key, out of the database's reach (docs/TRANSPARENCY.md)
+        head_guard = Some(Arc::new(crate::transparency::signer::HeadGuard::open(
+            &keys_dir,
+            key.public_key_b64(),
+        )?));
     }
     if let (Some(pw), Some(pool)) = (&config.admin_password, pools.plane(Plane::Identity)) {
         let mut conn = pool.get().await?;
@@ -219,6 +227,7 @@ pub async fn prepare(config: Config, planes: Vec<Plane>) -> anyhow::Result<web::
         mailer,
         hub: EventHub::new(),
         sequencer_stats: Arc::new(sequencer::SequencerStats::default()),
+        head_guard,
     }))
 }
 
@@ -231,6 +240,7 @@ pub fn spawn_tasks(state: &web::Data<AppState>) -> Vec<JoinHandle<()>> {
         seq_url.clone(),
         state.sequencer_signal.clone(),
         state.sequencer_stats.clone(),
+        state.head_guard.clone(),
     )));
     tasks.push(tokio::spawn(events::run_listener(
         seq_url,

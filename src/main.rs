@@ -114,8 +114,20 @@ enum AdminCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Verify the audit hash chain; names the first bad entry.
-    Verify,
+    /// Verify the audit hash chain and compare it with the signed `audit.head` entries of the
+    /// transparency log (no truncation, no re-chaining); names the first bad entry.
+    Verify {
+        /// A signed tree head kept outside the database (a `ggzy log verify` state file, or the
+        /// signer's keys/transparency_head.json, the default when present in GGZY_DATA_DIR).
+        #[arg(long)]
+        log_state: Option<std::path::PathBuf>,
+        /// Compare with the database's log only, even when a state file is at hand.
+        #[arg(long, conflicts_with = "log_state")]
+        no_log_state: bool,
+        /// The platform public key (base64) to trust; default the pinned head's.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -200,7 +212,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "log OK: {} entries, root {}, consistent with the saved head of {from} entries",
                 v.size, v.root_hash
             ),
-            None => println!("log OK: {} entries, root {}", v.size, v.root_hash),
+            None => {
+                println!("log OK: {} entries, root {}", v.size, v.root_hash);
+                println!("note: {}", ggzy::transparency::verify::STATELESS_NOTE);
+            }
+        }
+        if let Some(p) = &v.state {
+            println!("head saved to {}", p.display());
         }
         return Ok(());
     }
@@ -316,8 +334,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Cmd::Audit {
-            command: AuditCmd::Verify,
+            command:
+                AuditCmd::Verify {
+                    log_state,
+                    no_log_state,
+                    public_key,
+                },
         } => {
+            let signer_state = config
+                .data_dir
+                .join("keys")
+                .join(ggzy::transparency::signer::STATE_FILE);
+            let state = match (log_state, no_log_state) {
+                (_, true) => None,
+                (Some(p), _) => Some(p),
+                (None, false) => signer_state.exists().then_some(signer_state),
+            };
+            let pinned = match &state {
+                None => None,
+                Some(p) => Some(
+                    serde_json::from_str::<serde_json::Value>(
+                        &std::fs::read_to_string(p)
+                            .with_context(|| format!("reading {}", p.display()))?,
+                    )
+                    .with_context(|| format!("{} is not a saved tree head", p.display()))?,
+                ),
+            };
+            let trust = ggzy::core::audit_verify::Trust { pinned, public_key };
             let url = if config.sequencer_url.is_empty() {
                 config.owner_url()?.to_string()
             } else {
@@ -326,12 +369,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = AsyncPgConnection::establish(&url)
                 .await
                 .context("connecting to verify the audit chain")?;
-            let report = ggzy::core::audit_verify::verify(&mut conn).await?;
+            let report = ggzy::core::audit_verify::verify_with(&mut conn, &trust).await?;
+            let log = &report.log;
+            if let Some(why) = &log.broken {
+                println!("transparency log BROKEN: {why}");
+            } else if log.signed_size == 0 {
+                println!(
+                    "no signed tree head: the chain is checked alone (a truncation after its \
+                     last entry cannot be seen)"
+                );
+            } else {
+                println!(
+                    "checked against {} audit.head entries under a signed head of {} entries{}",
+                    log.audit_heads,
+                    log.signed_size,
+                    match (log.pinned_size, &state) {
+                        (Some(n), Some(p)) => format!(" (pinned: {n} entries, {})", p.display()),
+                        _ => " (no head pinned outside the database: a rolled-back log tail \
+                               cannot be seen)"
+                            .to_string(),
+                    }
+                );
+            }
             match report.broken {
-                None => println!(
+                None if log.broken.is_none() => println!(
                     "audit chain OK: {} entries, head {}",
                     report.verified, report.head
                 ),
+                None => std::process::exit(2),
                 Some(b) => {
                     println!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
                     std::process::exit(2);

@@ -48,6 +48,46 @@ pub struct SequencerStats {
     pub last_pass_ms: AtomicI64,
     /// Rows left behind by the last pass (a backlog larger than a batch).
     pub backlog: AtomicI64,
+    /// Whether the last pass refused to go on over a tampered chain or log ([`Refused`]).
+    pub refused: AtomicBool,
+}
+
+/// The sequencer refusing to extend a tampered audit chain or transparency log: the pass rolls
+/// back (nothing is numbered, chained or signed), the error is logged and the metric
+/// `ggzy_state{name="sequencer_refused"}` is 1 until a pass succeeds again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the sequencer refuses to go on: {}", self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// A [`Refused`] as the query error that aborts the pass's transaction.
+pub fn refuse(msg: impl Into<String>) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(Box::new(Refused(msg.into())))
+}
+
+/// The refusal inside a pass's error, if that is what it is.
+pub fn refusal(e: &diesel::result::Error) -> Option<&Refused> {
+    match e {
+        diesel::result::Error::QueryBuilderError(b) => b.downcast_ref::<Refused>(),
+        _ => None,
+    }
+}
+
+/// What the leading sequencer remembers between passes, outside the database, so that a
+/// superuser's edit between two passes cannot be extended silently.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// The audit chain's head as this process last chained it (or, after a start, as the last
+    /// `audit.head` leaf of the log recorded it): `(seq, hash)`.
+    pub audit: Option<(i64, Vec<u8>)>,
+    /// The last tree head the platform key signed (present where the key is).
+    pub guard: Option<Arc<crate::transparency::signer::HeadGuard>>,
 }
 
 /// An audit entry as the chain hashes it.
@@ -155,7 +195,7 @@ struct MaxSeq {
 }
 
 /// What one pass did.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct PassResult {
     /// Audit entries chained.
     pub audit: usize,
@@ -169,10 +209,55 @@ pub struct PassResult {
     pub log: usize,
     /// Whether a batch limit left rows for another pass.
     pub more: bool,
+    /// The audit chain head's hash after the pass.
+    pub audit_hash: Vec<u8>,
+    /// The tree head signed in this pass, to remember once it committed.
+    pub signed: Option<crate::transparency::signer::SignedHead>,
+}
+
+/// Refuses a chain head that does not carry the head this sequencer remembers: fewer entries
+/// (rows deleted: a truncation) or another hash at the remembered position (entries edited and
+/// re-chained). Chaining on from there would make the rewrite look legitimate.
+async fn check_audit_head(
+    conn: &mut AsyncPgConnection,
+    remembered: Option<&(i64, Vec<u8>)>,
+    head: Option<&Head>,
+) -> diesel::QueryResult<()> {
+    let Some((rseq, rhash)) = remembered else {
+        return Ok(());
+    };
+    let (seq, hash) = head.map(|h| (h.seq, h.hash.clone())).unwrap_or((0, vec![]));
+    let at_remembered = if seq == *rseq {
+        Some(hash)
+    } else if seq > *rseq {
+        // another node extended the chain meanwhile: our position must still hold our hash
+        diesel::sql_query("SELECT seq, hash FROM audit_chain WHERE seq = $1")
+            .bind::<BigInt, _>(*rseq)
+            .get_result::<Head>(conn)
+            .await
+            .map(|h| Some(h.hash))
+            .or_else(not_found_as_none)?
+    } else {
+        None
+    };
+    match at_remembered {
+        None => Err(refuse(format!(
+            "the audit chain in the database ends at entry {seq}, but entry {rseq} was chained              (hash {}): entries {}..={rseq} were deleted; restore them from a backup —              chaining on would renumber them",
+            hex::encode(rhash),
+            seq + 1
+        ))),
+        Some(h) if &h != rhash => Err(refuse(format!(
+            "the audit chain's entry {rseq} has hash {} but was chained with hash {}: the chain              was rewritten (an entry edited and re-chained) at or before entry {rseq}",
+            hex::encode(&h),
+            hex::encode(rhash)
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 /// One sequencing pass in its own REPEATABLE READ transaction. Only the leader may call it.
-pub async fn pass(conn: &mut AsyncPgConnection) -> diesel::QueryResult<PassResult> {
+/// It refuses ([`Refused`]) to extend a chain or a log that lost what `mem` remembers.
+pub async fn pass(conn: &mut AsyncPgConnection, mem: &Memory) -> diesel::QueryResult<PassResult> {
     conn.build_transaction()
         .repeatable_read()
         .run(async |conn| {
@@ -208,6 +293,7 @@ pub async fn pass(conn: &mut AsyncPgConnection) -> diesel::QueryResult<PassResul
                     .await
                     .map(Some)
                     .or_else(not_found_as_none)?;
+            check_audit_head(conn, mem.audit.as_ref(), head.as_ref()).await?;
             let (mut seq, mut prev) = head.map(|h| (h.seq, h.hash)).unwrap_or((0, vec![0u8; 32]));
             if !entries.is_empty() {
                 let (mut seqs, mut ids, mut prevs, mut hashes) = (vec![], vec![], vec![], vec![]);
@@ -267,7 +353,7 @@ pub async fn pass(conn: &mut AsyncPgConnection) -> diesel::QueryResult<PassResul
             out.outbox_head = oseq;
 
             // -- the transparency log: the public rows just numbered, and the audit head
-            out.log = crate::transparency::log::append(
+            let appended = crate::transparency::log::append(
                 conn,
                 max.seq + 1,
                 oseq,
@@ -276,8 +362,12 @@ pub async fn pass(conn: &mut AsyncPgConnection) -> diesel::QueryResult<PassResul
                     hash: &prev,
                     moved: !entries.is_empty(),
                 },
+                mem.guard.as_deref(),
             )
             .await?;
+            out.log = appended.leaves;
+            out.signed = appended.signed;
+            out.audit_hash = prev.clone();
 
             out.more = entries.len() as i64 == BATCH || rows.len() as i64 == BATCH;
             if !out.more {
@@ -309,10 +399,17 @@ struct Locked {
 }
 
 /// Runs forever: tries to become the leader, then sequences on every signal and every poll.
-/// Losing the connection gives up the leadership (the lock is the session's).
-pub async fn run(url: String, signal: Arc<Notify>, stats: Arc<SequencerStats>) {
+/// Losing the connection gives up the leadership (the lock is the session's). `guard` is the
+/// platform key's memory of its last signed head, where this process holds the key.
+pub async fn run(
+    url: String,
+    signal: Arc<Notify>,
+    stats: Arc<SequencerStats>,
+    guard: Option<Arc<crate::transparency::signer::HeadGuard>>,
+) {
+    let mut mem = Memory { audit: None, guard };
     loop {
-        match lead(&url, &signal, &stats).await {
+        match lead(&url, &signal, &stats, &mut mem).await {
             Ok(()) => {}
             Err(e) => tracing::warn!(error = %e, "sequencer connection lost; retrying"),
         }
@@ -321,7 +418,44 @@ pub async fn run(url: String, signal: Arc<Notify>, stats: Arc<SequencerStats>) {
     }
 }
 
-async fn lead(url: &str, signal: &Notify, stats: &SequencerStats) -> anyhow::Result<()> {
+#[derive(QueryableByName)]
+struct LoggedAuditHead {
+    #[diesel(sql_type = Nullable<Text>)]
+    seq: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    hash: Option<String>,
+}
+
+/// The audit head the last `audit.head` leaf of the log recorded: what a starting sequencer
+/// knows the chain must still hold.
+async fn last_logged_audit_head(
+    conn: &mut AsyncPgConnection,
+) -> diesel::QueryResult<Option<(i64, Vec<u8>)>> {
+    let row: Option<LoggedAuditHead> = diesel::sql_query(
+        "SELECT p ->> 'seq' AS seq, p ->> 'hash' AS hash FROM ( \
+             SELECT convert_from(leaf, 'UTF8')::jsonb -> 'payload' AS p \
+             FROM transparency_leaves WHERE topic = 'audit.head' ORDER BY idx DESC LIMIT 1) l",
+    )
+    .get_result(conn)
+    .await
+    .map(Some)
+    .or_else(not_found_as_none)?;
+    Ok(row.and_then(|r| {
+        let seq = r.seq?.parse().ok()?;
+        let hash = hex::decode(r.hash?).ok()?;
+        Some((seq, hash))
+    }))
+}
+
+/// How long a refusing sequencer waits before it looks again (an operator is restoring).
+const REFUSED_RETRY: Duration = Duration::from_secs(5);
+
+async fn lead(
+    url: &str,
+    signal: &Notify,
+    stats: &SequencerStats,
+    mem: &mut Memory,
+) -> anyhow::Result<()> {
     let mut conn = AsyncPgConnection::establish(url).await?;
     // Wait to become the leader; followers retry every second.
     loop {
@@ -336,16 +470,34 @@ async fn lead(url: &str, signal: &Notify, stats: &SequencerStats) -> anyhow::Res
     }
     stats.is_leader.store(true, Ordering::Relaxed);
     tracing::info!("this process is the sequencer");
+    if mem.audit.is_none() {
+        mem.audit = last_logged_audit_head(&mut conn).await?;
+    }
     loop {
-        let r = pass(&mut conn).await?;
-        stats.audit_head.store(r.audit_head, Ordering::Relaxed);
-        stats.outbox_head.store(r.outbox_head, Ordering::Relaxed);
-        stats
-            .last_pass_ms
-            .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
-        stats
-            .backlog
-            .store(if r.more { BATCH } else { 0 }, Ordering::Relaxed);
+        let r = match pass(&mut conn, mem).await {
+            Ok(r) => r,
+            Err(e) => match refusal(&e) {
+                Some(refused) => {
+                    // loud and repeated: the platform's events stop until this is repaired
+                    stats.refused.store(true, Ordering::Relaxed);
+                    tracing::error!(error = %refused, "the sequencer refuses a tampered chain or log");
+                    tokio::time::sleep(REFUSED_RETRY).await;
+                    continue;
+                }
+                None => return Err(e.into()),
+            },
+        };
+        stats.refused.store(false, Ordering::Relaxed);
+        if r.audit_head > 0 {
+            mem.audit = Some((r.audit_head, r.audit_hash.clone()));
+        }
+        if let (Some(signed), Some(guard)) = (r.signed.clone(), &mem.guard)
+            && let Err(e) = guard.remember(signed)
+        {
+            // memory still holds it; a restart before the next head would forget it
+            tracing::error!(error = %format!("{e:#}"), path = %guard.path().display(),
+                "could not save the last signed tree head");
+        }
         if r.outbox > 0 {
             // Outside every business transaction: the global notify lock is taken only here.
             diesel::sql_query("SELECT pg_notify($1, $2)")

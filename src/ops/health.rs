@@ -20,6 +20,9 @@ pub struct Health {
     pub sandbox: bool,
     /// Platform time.
     pub server_time: String,
+    /// `refused` while this process's sequencer refuses a tampered audit chain or transparency
+    /// log (docs/TRANSPARENCY.md), else `ok`.
+    pub sequencer: String,
 }
 
 /// Liveness with a database check (503 when the database does not answer).
@@ -37,5 +40,14 @@ pub async fn health(ctx: Ctx) -> AppResult<HttpResponse> {
         database: "ok".into(),
         sandbox: ctx.state.config.sandbox,
         server_time: clock::fmt(now),
+        // `AtomicBool::load` spelled out: diesel's `RunQueryDsl::load` is in scope
+        sequencer: if std::sync::atomic::AtomicBool::load(
+            &ctx.state.sequencer_stats.refused,
+            std::sync::atomic::Ordering::Relaxed,
+        ) {
+            "refused".into()
+        } else {
+            "ok".into()
+        },
     }))
 }

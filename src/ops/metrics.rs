@@ -134,6 +134,9 @@ pub async fn metrics(ctx: Ctx) -> AppResult<HttpResponse> {
     m.gauges
         .with_label_values(&["sequencer_audit_head"])
         .set(st.audit_head.load(Ordering::Relaxed));
+    m.gauges
+        .with_label_values(&["sequencer_refused"])
+        .set(st.refused.load(Ordering::Relaxed) as i64);
     let last = st.last_pass_ms.load(Ordering::Relaxed);
     let lag_ms = if last > 0 {
         chrono::Utc::now().timestamp_millis() - last

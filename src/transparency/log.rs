@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::{clock, signing};
 use crate::transparency::merkle::{self, Frontier, Hash};
+use crate::transparency::signer::{HeadGuard, SignedHead};
 
 /// The topic of the sequencer's own leaves recording the audit chain's head.
 pub const AUDIT_HEAD_TOPIC: &str = "audit.head";
@@ -128,19 +129,31 @@ pub struct AuditHead<'a> {
     pub moved: bool,
 }
 
+/// What [`append`] did.
+#[derive(Debug, Default)]
+pub struct Appended {
+    /// Leaves appended.
+    pub leaves: usize,
+    /// The head signed, for the signer's memory once the pass committed.
+    pub signed: Option<SignedHead>,
+}
+
 /// Appends the public rows among the outbox rows numbered `[first_seq, last_seq]` and, when due,
-/// the audit chain's head; stores the new tree head. Returns the number of leaves appended.
+/// the audit chain's head; stores the new tree head. Signs only where this process holds the
+/// platform key and its `guard`, and only a tree that extends the last head that key signed
+/// ([`HeadGuard::check_base`]).
 pub async fn append(
     conn: &mut AsyncPgConnection,
     first_seq: i64,
     last_seq: i64,
     audit: AuditHead<'_>,
-) -> diesel::QueryResult<usize> {
+    guard: Option<&HeadGuard>,
+) -> diesel::QueryResult<Appended> {
     // housekeeping (a due audit head, the first head, signing) at most once a second when
     // nothing new arrived: passes run every 40 ms
     let periodic = tick();
     if first_seq > last_seq && !audit.moved && !periodic {
-        return Ok(0);
+        return Ok(Appended::default());
     }
     let rows: Vec<PublicRow> = if first_seq <= last_seq {
         diesel::sql_query(
@@ -159,7 +172,7 @@ pub async fn append(
         audit.seq > 0 && (audit.moved || periodic) && audit_head_due(conn, audit).await?;
     if rows.is_empty() && !audit_due && !periodic {
         // events and mail only: nothing for the log
-        return Ok(0);
+        return Ok(Appended::default());
     }
     let now: Now = diesel::sql_query("SELECT ggzy_now() AS now")
         .get_result(conn)
@@ -202,32 +215,51 @@ pub async fn append(
         diesel::result::Error::NotFound => Ok(None),
         e => Err(e),
     })?;
-    let key = signing::platform().ok();
-
-    if leaves.is_empty() {
-        if !periodic {
-            return Ok(0);
-        }
-        match (&head, &key) {
-            // the first head of an empty log, so that clients can start from size 0
-            (None, Some(_)) => {
-                store_head(conn, &Frontier::default(), now.now, key.as_deref()).await?
-            }
-            // a head stored by a sequencer without the key: sign it now
-            (Some(h), Some(k)) if h.signature.is_none() => {
-                let root: Hash = h.root_hash.as_slice().try_into().map_err(corrupt)?;
-                sign_stored(conn, h.size, &root, h.ts, k).await?
-            }
-            _ => {}
-        }
-        return Ok(0);
-    }
-
-    let mut frontier = match &head {
+    // the key signs only beside its memory of the last head it signed
+    let key = signing::platform().ok().filter(|_| guard.is_some());
+    let base = match &head {
         Some(h) => Frontier::from_bytes(h.size as u64, &h.frontier)
             .ok_or_else(|| corrupt("a stored frontier does not match its size"))?,
         None => Frontier::default(),
     };
+    let base_root: Hash = match &head {
+        Some(h) => h.root_hash.as_slice().try_into().map_err(corrupt)?,
+        None => merkle::empty_root(),
+    };
+
+    if leaves.is_empty() {
+        if !periodic {
+            return Ok(Appended::default());
+        }
+        let mut out = Appended::default();
+        if let (Some(_), Some(g)) = (&key, guard) {
+            // once a second even when idle, so that a rollback is refused (and seen) at once,
+            // not only when the next entry arrives; O(1) while the stored head is ours
+            g.check_base(conn, &base, &base_root).await?;
+        }
+        match (&head, &key) {
+            // the first head of an empty log, so that clients can start from size 0
+            (None, Some(k)) => {
+                out.signed = store_head(conn, &base, now.now, Some(k)).await?;
+            }
+            // a head stored by a sequencer without the key: sign it now
+            (Some(h), Some(k)) if h.signature.is_none() => {
+                let head = sign_stored(conn, h.size, &base_root, h.ts, k).await?;
+                out.signed = Some(SignedHead {
+                    head,
+                    frontier: base,
+                });
+            }
+            _ => {}
+        }
+        return Ok(out);
+    }
+
+    if let (Some(_), Some(g)) = (&key, guard) {
+        // never sign a head over a tree that lost or changed what the key signed before
+        g.check_base(conn, &base, &base_root).await?;
+    }
+    let mut frontier = base;
     let (mut idxs, mut seqs, mut topics, mut bytes, mut hashes) =
         (vec![], vec![], vec![], vec![], vec![]);
     for (seq, topic, leaf) in leaves {
@@ -250,8 +282,11 @@ pub async fn append(
     .bind::<Array<Bytea>, _>(&hashes)
     .execute(conn)
     .await?;
-    store_head(conn, &frontier, now.now, key.as_deref()).await?;
-    Ok(idxs.len())
+    let signed = store_head(conn, &frontier, now.now, key.as_deref()).await?;
+    Ok(Appended {
+        leaves: idxs.len(),
+        signed,
+    })
 }
 
 /// Whether an `audit.head` leaf is due: the chain moved past the last logged head and the last
@@ -275,16 +310,22 @@ async fn audit_head_due(
     Ok(d.due && audit.seq > d.logged)
 }
 
+/// Stores a head; returns it signed when `key` is given.
 async fn store_head(
     conn: &mut AsyncPgConnection,
     frontier: &Frontier,
     ts: DateTime<Utc>,
     key: Option<&signing::PlatformKey>,
-) -> diesel::QueryResult<()> {
+) -> diesel::QueryResult<Option<SignedHead>> {
     let root = frontier.root();
+    let mut signed_head = None;
     let (signature, public_key) = match key {
         Some(k) => {
             let signed = sign(k, frontier.size, &root, ts)?;
+            signed_head = Some(SignedHead {
+                head: served_head(frontier.size, &root, ts, &signed.0, &signed.1),
+                frontier: frontier.clone(),
+            });
             (Some(signed.0), Some(signed.1))
         }
         None => {
@@ -307,27 +348,42 @@ async fn store_head(
     .bind::<Nullable<Text>, _>(public_key)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(signed_head)
 }
 
+/// The head as `GET /log/head` serves it.
+fn served_head(
+    size: u64,
+    root: &Hash,
+    ts: DateTime<Utc>,
+    signature: &str,
+    public_key: &str,
+) -> Value {
+    let mut m = head_object(size, root, ts);
+    m.insert("signature".into(), json!(signature));
+    m.insert("public_key".into(), json!(public_key));
+    Value::Object(m)
+}
+
+/// Signs a head stored unsigned; returns it as served.
 async fn sign_stored(
     conn: &mut AsyncPgConnection,
     size: i64,
     root: &Hash,
     ts: DateTime<Utc>,
     key: &signing::PlatformKey,
-) -> diesel::QueryResult<()> {
+) -> diesel::QueryResult<Value> {
     let (signature, public_key) = sign(key, size as u64, root, ts)?;
     diesel::sql_query(
         "UPDATE transparency_heads SET signature = $2, public_key = $3 \
          WHERE size = $1 AND signature IS NULL",
     )
     .bind::<BigInt, _>(size)
-    .bind::<Text, _>(signature)
-    .bind::<Text, _>(public_key)
+    .bind::<Text, _>(&signature)
+    .bind::<Text, _>(&public_key)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(served_head(size as u64, root, ts, &signature, &public_key))
 }
 
 /// (signature, public key), both base64.

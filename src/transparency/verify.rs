@@ -2,6 +2,12 @@
 //! It verifies the head's signature, that the entries hash to the signed root, and, given the
 //! head saved by an earlier run, that the new tree extends the old one (consistency proof); then
 //! saves the new head. Any failure is an error naming what is wrong.
+//!
+//! State is kept by default — the last verified head per server, under `$XDG_STATE_HOME/ggzy/
+//! log-heads/` (else `~/.local/state/ggzy/log-heads/`) — because a verifier without an earlier
+//! head cannot tell a log that was rolled back and signed again (a fork) from an honest one: both
+//! verify on their own. A fork (two signed heads of one size with different roots, or a signed
+//! head that does not extend the saved one) is refused, and both heads are kept as evidence.
 
 use std::path::{Path, PathBuf};
 
@@ -19,9 +25,13 @@ pub struct VerifyArgs {
     /// The server, e.g. http://127.0.0.1:8080.
     #[arg(long)]
     pub url: String,
-    /// A file keeping the last verified head between runs (read if present, then rewritten).
+    /// A file keeping the last verified head between runs (read if present, then rewritten);
+    /// default one file per server under $XDG_STATE_HOME/ggzy/log-heads/ (~/.local/state).
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// Keep no state: check this head alone (a rollback or a fork cannot be seen).
+    #[arg(long, conflicts_with = "state")]
+    pub no_state: bool,
     /// The platform public key (base64) to trust; default: the key in the state file, else the
     /// one the server publishes at /keys/platform.
     #[arg(long)]
@@ -37,6 +47,58 @@ pub struct Verified {
     pub root_hash: String,
     /// The size of the earlier head proved consistent with it, if a state was given.
     pub consistent_from: Option<u64>,
+    /// The state file used, if any.
+    pub state: Option<PathBuf>,
+}
+
+/// What a verifier without an earlier head cannot see (printed on such runs).
+pub const STATELESS_NOTE: &str = "no earlier head of this server was remembered, so this run \
+    cannot see a rollback or a fork: a log cut back and signed again verifies on its own. Run \
+    again later with the same state (the default), and compare heads with other witnesses \
+    (docs/TRANSPARENCY.md)";
+
+/// The default state file of a server: one JSON head per server URL under
+/// `$XDG_STATE_HOME/ggzy/log-heads/` (else `$HOME/.local/state/ggzy/log-heads/`).
+pub fn default_state_path(url: &str) -> anyhow::Result<PathBuf> {
+    let base =
+        match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+            Some(d) => PathBuf::from(d),
+            None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty()).context(
+                "neither XDG_STATE_HOME nor HOME is set: give --state FILE or --no-state",
+            )?)
+            .join(".local/state"),
+        };
+    let name: String = url
+        .trim_end_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(base.join("ggzy/log-heads").join(format!("{name}.json")))
+}
+
+/// Writes a head atomically (temporary file, then rename), creating the folder.
+fn save(path: &Path, head: &Value) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(head)?)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Keeps a head that contradicts the saved one beside the state file: two heads signed by one
+/// key that cannot both be true are the evidence of a fork. Returns where it was written.
+fn keep_evidence(state: &Path, head: &Value) -> Option<PathBuf> {
+    let size = head["size"].as_u64()?;
+    let path = state.with_extension(format!("fork-{size}.json"));
+    save(&path, head).ok().map(|()| path)
 }
 
 struct Client {
@@ -102,7 +164,12 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
             .build()?,
         base: args.url.trim_end_matches('/').to_string(),
     };
-    let saved = match &args.state {
+    let state = match (&args.state, args.no_state) {
+        (_, true) => None,
+        (Some(p), false) => Some(p.clone()),
+        (None, false) => Some(default_state_path(&client.base)?),
+    };
+    let saved = match &state {
         Some(p) => load_state(p)?,
         None => None,
     };
@@ -138,8 +205,36 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
     if let Some(old) = &saved {
         let old_size = size_of(&old["size"], "the saved head's size")?;
         let old_root = hash_of(&old["root_hash"], "the saved head's root_hash")?;
+        let evidence = || {
+            state
+                .as_deref()
+                .and_then(|p| keep_evidence(p, &head))
+                .map(|e| {
+                    format!(
+                        " (both signed heads kept: {} and {})",
+                        p_display(&state),
+                        e.display()
+                    )
+                })
+                .unwrap_or_default()
+        };
         if size < old_size {
-            bail!("the log shrank: the saved head had {old_size} entries, the server's has {size}");
+            bail!(
+                "FORK: the log shrank: the saved head had {old_size} entries, the server's signed \
+                 head has {size} — the log was rolled back{}",
+                evidence()
+            );
+        }
+        if size == old_size && root != old_root {
+            bail!(
+                "FORK: the server's signed head of {size} entries has root {} but the head saved \
+                 at {} for the same size has root {} — the platform key signed two different \
+                 logs{}",
+                hex::encode(root),
+                old["timestamp"].as_str().unwrap_or("?"),
+                hex::encode(old_root),
+                evidence()
+            );
         }
         let proof = if old_size == size || old_size == 0 {
             Vec::new()
@@ -153,9 +248,11 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
             bail!(
                 "INCONSISTENT log: the consistency proof from the saved head (size {old_size}, \
                  root {}) to the server's head (size {size}, root {}) does not verify — an entry \
-                 of the log was changed or removed after it was signed",
+                 of the log was changed or removed after it was signed, or the log was rolled \
+                 back and signed again (a fork){}",
                 hex::encode(old_root),
-                hex::encode(root)
+                hex::encode(root),
+                evidence()
             );
         }
         consistent_from = Some(old_size);
@@ -211,13 +308,19 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
         }
     }
 
-    if let Some(p) = &args.state {
-        let text = serde_json::to_string_pretty(&head)?;
-        std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?;
+    if let Some(p) = &state {
+        save(p, &head)?;
     }
     Ok(Verified {
         size,
         root_hash: hex::encode(root),
         consistent_from,
+        state,
     })
+}
+
+fn p_display(p: &Option<PathBuf>) -> String {
+    p.as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
 }

@@ -11,6 +11,11 @@ fn verify(db_url: &str) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_ggzy"))
         .args(["audit", "verify"])
         .env("DATABASE_URL", db_url)
+        // no signer's head pinned from a data folder of another database
+        .env(
+            "GGZY_DATA_DIR",
+            std::env::temp_dir().join("ggzy-audit-no-data"),
+        )
         .env_remove("GGZY_DB_URL_SEQUENCER")
         .output()
         .unwrap();

@@ -25,6 +25,7 @@ mod security_core;
 mod security_grants;
 mod security_ownership;
 mod security_sessions;
+mod security_logint;
 mod sequencer;
 mod social_supervisors;
 mod tender_rules;
