@@ -46,6 +46,8 @@ pub struct Event {
 pub struct EventHub {
     tx: broadcast::Sender<Arc<Event>>,
     last_seq: Arc<AtomicI64>,
+    /// The live sockets subscribed through this hub: their caps and replay figures.
+    pub sockets: Arc<super::live::Sockets>,
 }
 
 impl Default for EventHub {
@@ -61,6 +63,7 @@ impl EventHub {
         EventHub {
             tx,
             last_seq: Arc::new(AtomicI64::new(-1)),
+            sockets: Arc::default(),
         }
     }
 
