@@ -10,4 +10,5 @@ ALTER TABLE bid_submissions ADD CONSTRAINT bid_submissions_check
 ALTER TABLE bid_submissions DROP COLUMN IF EXISTS purged_at;
 DROP TRIGGER IF EXISTS outbox_seq_event_subjects ON outbox_seq;
 DROP FUNCTION IF EXISTS ggzy_event_subjects();
+DROP VIEW IF EXISTS subject_events;
 DROP TABLE IF EXISTS event_subjects;

@@ -39,8 +39,16 @@ CREATE TRIGGER outbox_seq_event_subjects AFTER INSERT ON outbox_seq
 
 REVOKE EXECUTE ON FUNCTION ggzy_event_subjects() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ggzy_event_subjects() TO ggzy_sequencer;
+
+-- A subject's events as the live streams read them: the index row and its outbox row, joined on
+-- the outbox id (an index probe each), so a page is an index range scan with a LIMIT and no
+-- sort. Through a view because the planes may not read `outbox` itself (mail and public rows
+-- of other planes are in it), as with `sequenced_events`.
+CREATE VIEW subject_events AS
+    SELECT e.subject_type, e.subject_id, e.seq, o.topic, o.created_at, o.payload
+    FROM event_subjects e JOIN outbox o ON o.id = e.outbox_id;
 -- the live streams of the execute (a lot's hall) and supervise (the floor) planes read it
-GRANT SELECT ON event_subjects TO ggzy_execute, ggzy_supervise;
+GRANT SELECT ON subject_events TO ggzy_execute, ggzy_supervise;
 
 -- ---------------------------------------------------------------------------------------------
 -- Finding 10: every resubmission kept its envelope for ever (up to 64 MiB each, unlimited
@@ -121,8 +129,14 @@ BEGIN
         RAISE EXCEPTION 'user % is not a social supervisor', p_user USING ERRCODE = '22023';
     END IF;
     ok := ggzy_social_may_view(p_user, p_type, p_id);
+    -- a time-ordered (version 7) id, like the supervise plane's `Uuid::now_v7()`, so that the
+    -- log's order (at, id) holds between rows of both planes
     INSERT INTO access_log (id, user_id, role, subject_type, subject_id, allowed)
-        VALUES (gen_random_uuid(), p_user, 'social_supervisor', p_type, p_id, ok);
+        VALUES (encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                    PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+                        FROM 3)
+                    FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid,
+                p_user, 'social_supervisor', p_type, p_id, ok);
     RETURN ok;
 END
 $$;

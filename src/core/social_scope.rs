@@ -42,7 +42,14 @@ pub async fn may_view(
     subject_type: &str,
     subject_id: Uuid,
 ) -> AppResult<bool> {
-    call(conn, "ggzy_social_may_view", user_id, subject_type, subject_id).await
+    call(
+        conn,
+        "ggzy_social_may_view",
+        user_id,
+        subject_type,
+        subject_id,
+    )
+    .await
 }
 
 /// The `403` a social supervisor gets on a subject it does not stand assigned to.

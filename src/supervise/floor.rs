@@ -313,7 +313,9 @@ impl SocialFilter {
     /// stream shows nothing it could not log.
     async fn refresh(&mut self) -> Option<std::collections::HashSet<(String, Uuid)>> {
         let mut conn = self.pool.get().await.ok()?;
-        let fresh = social::visible_subjects(&mut conn, self.user_id).await.ok()?;
+        let fresh = social::visible_subjects(&mut conn, self.user_id)
+            .await
+            .ok()?;
         let added: Vec<(String, Uuid)> = fresh.difference(&self.logged).cloned().collect();
         if !added.is_empty() {
             social::log_views(&mut conn, self.user_id, &added, true)

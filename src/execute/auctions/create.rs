@@ -339,6 +339,7 @@ async fn view(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<serde_json::V
 pub async fn get_auction(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let mut conn = ctx.conn().await?;
+    let lot = view(&mut conn, id).await?;
     // a social supervisor reads only the lots it stands assigned to, and every read is in the
     // supervision access log (issue 13, finding 11)
     if let Some(c) = ctx.caller.as_ref()
@@ -346,7 +347,7 @@ pub async fn get_auction(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpRespo
     {
         crate::core::social_scope::view(&mut conn, c.user_id, "auction", id).await?;
     }
-    Ok(HttpResponse::Ok().json(view(&mut conn, id).await?))
+    Ok(HttpResponse::Ok().json(lot))
 }
 
 /// The project category, for callers outside this module.

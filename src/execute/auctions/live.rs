@@ -16,10 +16,10 @@ use super::{leader_number, load, state};
 use crate::core::clock;
 use crate::core::events::Event;
 use crate::core::live;
+use crate::core::social_scope;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::ctx::Ctx;
 use crate::roles::{Plane, Role};
-use crate::core::social_scope;
 
 /// Query of the live route.
 #[derive(Debug, Deserialize)]
