@@ -4,6 +4,10 @@
 //!
 //! The deadline is judged by `ggzy_now()` read *after* the tender row is locked `FOR SHARE`; the
 //! closing job locks it `FOR UPDATE`, so every receipted bid is in the closing manifest.
+//!
+//! A bidder has at most `GGZY_BID_MAX_SUBMISSIONS` bids per round (withdrawals unlimited), and a
+//! superseded envelope's bytes are dropped when it is superseded, its hashes and receipt kept
+//! (decisions 106–107).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
