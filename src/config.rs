@@ -20,6 +20,11 @@
 //! - `GGZY_REGION_CODE` — the centre's 6-digit region code (default `440400`), recorded at setup.
 //! - `GGZY_JWT_PUBLIC_KEY_FILE` — for a plane process that verifies tokens but does not mint them.
 //! - `GGZY_DB_POOL_SIZE` — connections per plane pool (default 16).
+//! - `GGZY_WS_MAX_PER_USER`, `GGZY_WS_MAX_PER_ADDR`, `GGZY_WS_MAX_TOTAL` — open WebSockets per
+//!   account, per client address and per process (defaults 8, 256, 4096; see [`Limits`]);
+//!   `GGZY_LIVE_REPLAY_PAGE` — events per page of a live stream's replay (default 500);
+//!   `GGZY_BID_MAX_SUBMISSIONS` — submissions (bids and withdrawals) per bidder per tender round
+//!   (default 20).
 
 use std::path::PathBuf;
 
@@ -67,6 +72,61 @@ pub struct Config {
     /// The OCDS ocid prefix (`GGZY_OCID_PREFIX`; a real one is registered with the Open
     /// Contracting Partnership; default `ocds-xxxxxx-<region code>`).
     pub ocid_prefix: String,
+    /// Resource limits (WebSockets, replays, resubmissions).
+    pub limits: Limits,
+}
+
+/// Resource limits that keep one account or one address from exhausting the server (issue 13,
+/// findings 9 and 10; decisions 104–106).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Open WebSockets per account on this process (`GGZY_WS_MAX_PER_USER`).
+    pub ws_per_user: usize,
+    /// Open WebSockets per client address on this process (`GGZY_WS_MAX_PER_ADDR`): higher than
+    /// per account, since a trading centre's hall or a company puts many users behind one address.
+    pub ws_per_addr: usize,
+    /// Open WebSockets on this process (`GGZY_WS_MAX_TOTAL`), below the descriptor limit.
+    pub ws_total: usize,
+    /// Events read per page when a live stream replays history (`GGZY_LIVE_REPLAY_PAGE`).
+    pub replay_page: i64,
+    /// Submissions per bidder per tender round, withdrawals included (`GGZY_BID_MAX_SUBMISSIONS`).
+    pub bid_submissions: i32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            ws_per_user: 8,
+            ws_per_addr: 256,
+            ws_total: 4096,
+            replay_page: 500,
+            bid_submissions: 20,
+        }
+    }
+}
+
+impl Limits {
+    fn from_env() -> anyhow::Result<Limits> {
+        let d = Limits::default();
+        let num = |name: &str, default: u64, max: u64| -> anyhow::Result<u64> {
+            let v = var(name)
+                .map(|v| v.parse::<u64>().with_context(|| name.to_string()))
+                .transpose()?
+                .unwrap_or(default);
+            if !(1..=max).contains(&v) {
+                bail!("{name} must be between 1 and {max}");
+            }
+            Ok(v)
+        };
+        Ok(Limits {
+            ws_per_user: num("GGZY_WS_MAX_PER_USER", d.ws_per_user as u64, 100_000)? as usize,
+            ws_per_addr: num("GGZY_WS_MAX_PER_ADDR", d.ws_per_addr as u64, 1_000_000)? as usize,
+            ws_total: num("GGZY_WS_MAX_TOTAL", d.ws_total as u64, 1_000_000)? as usize,
+            replay_page: num("GGZY_LIVE_REPLAY_PAGE", d.replay_page as u64, 10_000)? as i64,
+            bid_submissions: num("GGZY_BID_MAX_SUBMISSIONS", d.bid_submissions as u64, 10_000)?
+                as i32,
+        })
+    }
 }
 
 /// SMTP login given apart from the URL (the password never appears in `Debug`).
@@ -193,6 +253,7 @@ impl Config {
                 .unwrap_or(16),
             statement_timeout_ms: 30_000,
             ocid_prefix,
+            limits: Limits::from_env()?,
         })
     }
 
@@ -225,6 +286,7 @@ impl Config {
             pool_size: 8,
             statement_timeout_ms: 30_000,
             ocid_prefix: ocid_prefix(None, "440400")?,
+            limits: Limits::default(),
         })
     }
 

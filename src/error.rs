@@ -115,6 +115,11 @@ impl AppError {
         e.retry_after = Some(retry_after_secs.max(1));
         e
     }
+    /// Adds a `Retry-After` header (seconds) to any error, e.g. a 429 with its own code.
+    pub fn with_retry_after(mut self, secs: u64) -> AppError {
+        self.retry_after = Some(secs.max(1));
+        self
+    }
     /// 503: the database is unreachable or the pool is exhausted.
     pub fn unavailable(detail: impl Into<String>) -> AppError {
         AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)

@@ -46,6 +46,8 @@ pub struct Event {
 pub struct EventHub {
     tx: broadcast::Sender<Arc<Event>>,
     last_seq: Arc<AtomicI64>,
+    /// The live sockets subscribed through this hub: their caps and replay figures.
+    pub sockets: Arc<super::live::Sockets>,
 }
 
 impl Default for EventHub {
@@ -61,6 +63,7 @@ impl EventHub {
         EventHub {
             tx,
             last_seq: Arc::new(AtomicI64::new(-1)),
+            sockets: Arc::default(),
         }
     }
 
@@ -75,20 +78,22 @@ impl EventHub {
     }
 }
 
+/// Sequenced events after `$1`, at most `$2`, along `outbox_seq`'s primary key (public for the
+/// test that EXPLAINs it).
+pub const EVENTS_AFTER_SQL: &str = "SELECT seq, topic, subject_type, subject_id, created_at AS at, payload AS data \
+     FROM sequenced_events WHERE seq > $1 ORDER BY seq LIMIT $2";
+
 /// Reads sequenced events after `after`, in order.
 pub async fn events_after(
     conn: &mut AsyncPgConnection,
     after: i64,
     limit: i64,
 ) -> diesel::QueryResult<Vec<Event>> {
-    diesel::sql_query(
-        "SELECT seq, topic, subject_type, subject_id, created_at AS at, payload AS data \
-         FROM sequenced_events WHERE seq > $1 ORDER BY seq LIMIT $2",
-    )
-    .bind::<BigInt, _>(after)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await
+    diesel::sql_query(EVENTS_AFTER_SQL)
+        .bind::<BigInt, _>(after)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await
 }
 
 #[derive(QueryableByName)]

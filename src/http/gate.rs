@@ -131,17 +131,18 @@ async fn check(req: &ServiceRequest) -> Result<Option<GateInfo>, AppError> {
     match decl.access {
         Access::Public => {}
         Access::Metrics => {
-            let loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+            // the token only: a loopback peer proves nothing behind a same-host proxy, and
+            // without a configured token the metrics are served to no one
             let token_ok = match (&state.config.metrics_token, bearer(req)) {
                 (Some(expected), Some(given)) => {
                     constant_time_eq(expected.as_bytes(), given.as_bytes())
                 }
                 _ => false,
             };
-            if !loopback && !token_ok {
+            if !token_ok {
                 return Err(AppError::unauthorized(
                     "metrics_token_required",
-                    "metrics are served to loopback clients or with the metrics token",
+                    "metrics are served with Authorization: Bearer <GGZY_METRICS_TOKEN> only",
                 ));
             }
         }

@@ -77,12 +77,13 @@ impl Outcome {
     }
 }
 
-/// Delivers one due mail of the pool's plane; `None` when there was none.
+/// Delivers one due mail of the pool's plane: what became of it and its topic; `None` when there
+/// was none.
 pub async fn deliver_one(
     pool: &DbPool,
     mailer: &Mailer,
     settings: &MailSettings,
-) -> anyhow::Result<Option<Outcome>> {
+) -> anyhow::Result<Option<(Outcome, String)>> {
     let mut conn = pool.get().await?;
     conn.transaction::<_, anyhow::Error, _>(async |c| {
         let due: Option<Due> = diesel::sql_query(
@@ -120,7 +121,7 @@ pub async fn deliver_one(
                 .await?;
                 tracing::info!(mail.id = %m.id, mail.topic = %m.topic, to = %m.to_addr,
                     attempt = m.attempts + 1, "mail {} sent", m.id);
-                Ok(Some(Outcome::Sent))
+                Ok(Some((Outcome::Sent, m.topic.clone())))
             }
             Err(e) => {
                 let delay = backoff(settings.retry_base_ms, m.attempts);
@@ -139,11 +140,11 @@ pub async fn deliver_one(
                 if dead {
                     tracing::error!(mail.id = %m.id, mail.topic = %m.topic, to = %m.to_addr,
                         attempt = m.attempts + 1, error = %e, "mail {} dead-lettered", m.id);
-                    Ok(Some(Outcome::Dead))
+                    Ok(Some((Outcome::Dead, m.topic.clone())))
                 } else {
                     tracing::warn!(mail.id = %m.id, mail.topic = %m.topic, to = %m.to_addr,
                         attempt = m.attempts + 1, error = %e, "mail {} failed; retrying in {:?}", m.id, delay);
-                    Ok(Some(Outcome::Retry))
+                    Ok(Some((Outcome::Retry, m.topic.clone())))
                 }
             }
         }
@@ -164,8 +165,8 @@ pub async fn run(
     let poll = Duration::from_millis(settings.poll_ms);
     loop {
         match deliver_one(&pool, &mailer, &settings).await {
-            Ok(Some(outcome)) => {
-                metrics.mail(plane.as_str(), outcome.as_str());
+            Ok(Some((outcome, topic))) => {
+                metrics.mail(plane.as_str(), outcome.as_str(), &topic);
                 continue;
             }
             Ok(None) => {}

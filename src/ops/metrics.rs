@@ -1,5 +1,10 @@
 //! `GET /metrics`: Prometheus text — requests and latencies per route, pool usage, job queue
-//! depth, sequencer state. Served to loopback clients or with `GGZY_METRICS_TOKEN`.
+//! depth, sequencer state, live sockets. Served only with `Authorization: Bearer
+//! <GGZY_METRICS_TOKEN>` (no loopback exemption: behind a same-host proxy every caller is
+//! loopback), and nothing in it counts bidders' activity: the platform promises no bid count
+//! anywhere before the opening (电子招标投标办法 第二十一条 and 招标投标法 第二十二条 keep the
+//! number of bidders and registrants secret), so the routes and mails that move one for one
+//! with bids, registrations or deposits are not counted at all (issue 13, finding 13).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -11,6 +16,35 @@ use prometheus::{
 
 use crate::error::AppResult;
 use crate::http::ctx::Ctx;
+
+/// Routes whose requests are not counted nor timed: each call is one bidder's act on an open
+/// procedure (a bid, a withdrawal, a receipt check, bid security, obtaining or downloading the
+/// documents, an auction registration or deposit), so their counters would count bidders.
+pub const UNCOUNTED_ROUTES: &[(&str, &str)] = &[
+    ("PUT", "/api/v1/tenders/{id}/bids/mine"),
+    ("DELETE", "/api/v1/tenders/{id}/bids/mine"),
+    ("GET", "/api/v1/receipts/{id}"),
+    ("POST", "/api/v1/tenders/{id}/bid-security"),
+    ("GET", "/api/v1/tenders/{id}/bid-security"),
+    ("POST", "/api/v1/tenders/{id}/bid-security/{sid}/confirm"),
+    ("POST", "/api/v1/tenders/{id}/bid-security/{sid}/refund"),
+    ("POST", "/api/v1/tenders/{id}/documents"),
+    ("GET", "/api/v1/tenders/{id}/files/{file_id}"),
+    ("POST", "/api/v1/auctions/{id}/registrations"),
+    ("POST", "/api/v1/auctions/{id}/registrations/{rid}/deposit"),
+    ("POST", "/api/v1/auctions/{id}/registrations/{rid}/refund"),
+    ("POST", "/api/v1/auctions/{id}/bids"),
+];
+
+/// Mail topics not counted: one mail per bid (the receipt) or per registrant (clarifications,
+/// a postponed opening, an auction's extension and result), so their counts would count them.
+pub const UNCOUNTED_MAIL_TOPICS: &[&str] = &[
+    "tender.bid_receipt",
+    "tender.clarified",
+    "tender.opening_postponed",
+    "auction.extended",
+    "auction.result",
+];
 
 /// The process's metrics.
 pub struct Metrics {
@@ -86,13 +120,19 @@ impl Metrics {
         }
     }
 
-    /// Counts one mail delivery attempt.
-    pub fn mail(&self, plane: &str, outcome: &str) {
+    /// Counts one mail delivery attempt (not those of [`UNCOUNTED_MAIL_TOPICS`]).
+    pub fn mail(&self, plane: &str, outcome: &str, topic: &str) {
+        if UNCOUNTED_MAIL_TOPICS.contains(&topic) {
+            return;
+        }
         self.mails.with_label_values(&[plane, outcome]).inc();
     }
 
-    /// Records one request.
+    /// Records one request (not those of [`UNCOUNTED_ROUTES`]).
     pub fn observe(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        if UNCOUNTED_ROUTES.contains(&(method, route)) {
+            return;
+        }
         self.requests
             .with_label_values(&[route, method, &status.to_string()])
             .inc();
@@ -105,7 +145,8 @@ impl Metrics {
 /// Prometheus text metrics.
 #[utoipa::path(get, path = "/api/v1/metrics", tag = "ops",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain"),
-              (status = 401, body = crate::error::Problem, description = "metrics_token_required")))]
+              (status = 401, body = crate::error::Problem, description = "metrics_token_required")),
+    security(("bearer" = [])))]
 pub async fn metrics(ctx: Ctx) -> AppResult<HttpResponse> {
     let state = &ctx.state;
     let m = &state.metrics;
@@ -131,9 +172,9 @@ pub async fn metrics(ctx: Ctx) -> AppResult<HttpResponse> {
     m.gauges
         .with_label_values(&["sequencer_backlog"])
         .set(st.backlog.load(Ordering::Relaxed));
-    m.gauges
-        .with_label_values(&["sequencer_audit_head"])
-        .set(st.audit_head.load(Ordering::Relaxed));
+    // no `sequencer_audit_head` nor `event_hub_last_seq`: scraped every few seconds, either
+    // counter moves by one per audited act or event, bids included (the audit head is in the
+    // public log every few minutes, coarsely); the lag and backlog say whether they keep up
     m.gauges
         .with_label_values(&["sequencer_refused"])
         .set(st.refused.load(Ordering::Relaxed) as i64);
@@ -146,9 +187,16 @@ pub async fn metrics(ctx: Ctx) -> AppResult<HttpResponse> {
     m.gauges
         .with_label_values(&["sequencer_lag_ms"])
         .set(lag_ms);
+    let sockets = &state.hub.sockets;
     m.gauges
-        .with_label_values(&["event_hub_last_seq"])
-        .set(state.hub.last_seq());
+        .with_label_values(&["ws_open"])
+        .set(sockets.open() as i64);
+    m.gauges
+        .with_label_values(&["ws_replay_pages"])
+        .set(sockets.replay_pages.load(Ordering::Relaxed) as i64);
+    m.gauges
+        .with_label_values(&["ws_replay_page_max"])
+        .set(sockets.replay_page_max.load(Ordering::Relaxed));
     let mut buf = Vec::new();
     TextEncoder::new()
         .encode(&m.registry.gather(), &mut buf)

@@ -167,7 +167,7 @@ fn build() -> Value {
         op["x-ggzy-plane"] = json!(r.plane.as_str());
         let roles: Value = match r.access {
             Access::Public => json!("public"),
-            Access::Metrics => json!("loopback or metrics token"),
+            Access::Metrics => json!("the metrics token (GGZY_METRICS_TOKEN) as a bearer token"),
             Access::SignedIn | Access::Account => json!("any signed-in user"),
             Access::Roles(roles) => json!(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()),
         };

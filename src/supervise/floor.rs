@@ -17,11 +17,11 @@ use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use crate::core::clock;
-use crate::core::events::{self, Event};
+use crate::core::events::Event;
+use crate::core::live;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::ctx::Ctx;
 use crate::roles::{Plane, Role};
@@ -133,6 +133,12 @@ pub async fn floor(ctx: Ctx) -> AppResult<HttpResponse> {
             .map(|t| ("tender".to_string(), t.id))
             .collect();
         seen.extend(auctions.iter().map(|a| ("auction".to_string(), a.id)));
+        // and the subjects of the warning cards shown (a project's, an objection's tender)
+        for r in super::warnings::roots(&warnings) {
+            if !seen.contains(&r) {
+                seen.push(r);
+            }
+        }
         social::log_views(&mut conn, caller.user_id, &seen, true).await?;
     }
     let last: Last =
@@ -173,9 +179,6 @@ pub struct LiveQuery {
     pub after_seq: Option<i64>,
 }
 
-/// The server pings every 20 s (API.md).
-const PING: Duration = Duration::from_secs(20);
-
 fn message(e: &Event, server_time: DateTime<Utc>) -> String {
     json!({"seq": e.seq, "type": e.topic, "subject_type": e.subject_type, "subject_id": e.subject_id,
            "at": clock::fmt(e.at), "data": e.data, "server_time": clock::fmt(server_time)})
@@ -183,12 +186,15 @@ fn message(e: &Event, server_time: DateTime<Utc>) -> String {
 }
 
 /// The live floor: every sequenced event (centre staff, regulator, supervisor; a social supervisor
-/// gets its assigned subjects' events only; the token may come as `access_token`).
+/// gets its assigned subjects' events only; the token may come as `access_token`). Open sockets
+/// are capped per account and per address (`429 too_many_connections`, before the upgrade), and
+/// `?after_seq=` replays the history a page at a time (`crate::core::live`).
 #[utoipa::path(get, path = "/api/v1/floor/live", tag = "supervise", security(("bearer" = [])),
     params(("after_seq" = Option<i64>, Query, description = "replay the events after this sequence number"),
            ("access_token" = Option<String>, Query, description = "the bearer token, for browsers' WebSocket")),
     responses((status = 101, description = "WebSocket: {seq, type, subject_type, subject_id, at, data, server_time}"),
-              (status = 400, body = Problem, description = "not_websocket")))]
+              (status = 400, body = Problem, description = "not_websocket"),
+              (status = 429, body = Problem, description = "too_many_connections")))]
 pub async fn live(
     ctx: Ctx,
     query: web::Query<LiveQuery>,
@@ -196,113 +202,82 @@ pub async fn live(
     body: web::Payload,
 ) -> AppResult<HttpResponse> {
     let caller = ctx.caller()?.clone();
+    // counted before any work: a refused socket costs no database read
+    let permit = ctx.state.hub.sockets.acquire(
+        &ctx.state.config.limits,
+        caller.user_id,
+        ctx.client_addr.as_deref(),
+    )?;
+    let pool = ctx
+        .state
+        .pools
+        .plane(Plane::Supervise)
+        .ok_or_else(|| AppError::unavailable("the supervise plane is not served here"))?
+        .clone();
     // a social supervisor gets the events of the subjects it may view; the set is read again
-    // every few seconds, so that a declared conflict ends the stream's access promptly
-    let mut filter = if caller.role == Role::SocialSupervisor {
-        let pool = ctx
-            .state
-            .pools
-            .plane(Plane::Supervise)
-            .ok_or_else(|| AppError::unavailable("the supervise plane is not served here"))?
-            .clone();
+    // every few seconds, so that a declared conflict ends the stream's access promptly and a
+    // subject assigned meanwhile joins it (logged then)
+    let filter = if caller.role == Role::SocialSupervisor {
         let mut conn = ctx.conn().await?;
         let visible = social::visible_subjects(&mut conn, caller.user_id).await?;
         let seen: Vec<_> = visible.iter().cloned().collect();
         social::log_views(&mut conn, caller.user_id, &seen, true).await?;
         Some(SocialFilter {
-            pool,
+            pool: pool.clone(),
             user_id: caller.user_id,
+            logged: visible.clone(),
             visible,
             read_at: tokio::time::Instant::now(),
         })
     } else {
         None
     };
-    let (response, mut session, mut incoming) = actix_ws::handle(&req, body).map_err(|e| {
+    let (response, session, incoming) = actix_ws::handle(&req, body).map_err(|e| {
         AppError::bad_request(
             "not_websocket",
             format!("a WebSocket upgrade is expected: {e}"),
         )
     })?;
-    // subscribe before reading the history, then skip what the history already sent
-    let mut rx = ctx.state.hub.subscribe();
-    let mut last = ctx.state.hub.last_seq();
-    let mut backlog = Vec::new();
-    if let Some(after) = query.after_seq {
-        let mut conn = ctx.conn().await?;
-        let mut from = after;
-        loop {
-            let page = events::events_after(&mut conn, from, 500).await?;
-            let Some(tail) = page.last().map(|e| e.seq) else {
-                break;
-            };
-            from = tail;
-            backlog.extend(page);
-        }
-        last = last.max(from);
-    }
-    let platform_time = ctx.state.platform_time.clone();
-    actix_web::rt::spawn(async move {
-        for e in &backlog {
-            if let Some(f) = filter.as_mut()
-                && !f.admits(e).await
-            {
-                continue;
-            }
-            if session.text(message(e, platform_time.now())).await.is_err() {
-                return;
-            }
-        }
-        let mut ping = tokio::time::interval(PING);
-        ping.tick().await;
-        loop {
-            tokio::select! {
-                ev = rx.recv() => match ev {
-                    Ok(e) => {
-                        if e.seq <= last {
-                            continue;
-                        }
-                        last = e.seq;
-                        if let Some(f) = filter.as_mut()
-                            && !f.admits(&e).await
-                        {
-                            continue;
-                        }
-                        if session.text(message(&e, platform_time.now())).await.is_err() {
-                            return;
-                        }
-                    }
-                    // a slow client missed events: it reconnects with after_seq and loses nothing
-                    Err(RecvError::Lagged(_)) => {
-                        let _ = session.close(Some(actix_ws::CloseReason {
-                            code: actix_ws::CloseCode::Again,
-                            description: Some(format!("too slow: reconnect with after_seq={last}")),
-                        })).await;
-                        return;
-                    }
-                    Err(RecvError::Closed) => return,
-                },
-                _ = ping.tick() => {
-                    if session.ping(b"").await.is_err() {
-                        return;
-                    }
-                }
-                msg = futures_util::StreamExt::next(&mut incoming) => match msg {
-                    Some(Ok(actix_ws::Message::Ping(b))) => {
-                        if session.pong(&b).await.is_err() {
-                            return;
-                        }
-                    }
-                    Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => {
-                        let _ = session.close(None).await;
-                        return;
-                    }
-                    Some(Ok(_)) => {}
-                },
-            }
-        }
-    });
+    // subscribe before the replay's first read, then skip what the replay already sent
+    let rx = ctx.state.hub.subscribe();
+    let (last, replay) = match query.after_seq {
+        Some(after) => (after, true),
+        None => (ctx.state.hub.last_seq(), false),
+    };
+    let pump = live::Pump {
+        session,
+        incoming,
+        rx,
+        pool,
+        scope: live::Scope::All,
+        page: ctx.state.config.limits.replay_page,
+        last,
+        replay,
+        permit,
+    };
+    let view = FloorView {
+        platform_time: ctx.state.platform_time.clone(),
+        filter,
+    };
+    actix_web::rt::spawn(pump.run(view));
     Ok(response)
+}
+
+/// The floor's frames: every event, or a social supervisor's subjects' only.
+struct FloorView {
+    platform_time: std::sync::Arc<crate::app::PlatformTime>,
+    filter: Option<SocialFilter>,
+}
+
+impl live::View for FloorView {
+    async fn frame(&mut self, e: &Event) -> live::Frame {
+        if let Some(f) = self.filter.as_mut()
+            && !f.admits(e).await
+        {
+            return live::Frame::Skip;
+        }
+        live::Frame::Send(message(e, self.platform_time.now()))
+    }
 }
 
 /// How often a social supervisor's live stream reads its visible subjects again.
@@ -313,6 +288,8 @@ struct SocialFilter {
     pool: crate::db::DbPool,
     user_id: Uuid,
     visible: std::collections::HashSet<(String, Uuid)>,
+    /// The subjects whose view this stream has logged (each once per stream).
+    logged: std::collections::HashSet<(String, Uuid)>,
     read_at: tokio::time::Instant,
 }
 
@@ -321,11 +298,7 @@ impl SocialFilter {
     /// auction or project subject are not shown. When the set cannot be read again, nothing is.
     async fn admits(&mut self, e: &Event) -> bool {
         if self.read_at.elapsed() >= SOCIAL_REFRESH {
-            let fresh = match self.pool.get().await {
-                Ok(mut conn) => social::visible_subjects(&mut conn, self.user_id).await.ok(),
-                Err(_) => None,
-            };
-            self.visible = fresh.unwrap_or_default();
+            self.visible = self.refresh().await.unwrap_or_default();
             self.read_at = tokio::time::Instant::now();
         }
         let (Some(t), Some(id)) = (&e.subject_type, &e.subject_id) else {
@@ -333,5 +306,23 @@ impl SocialFilter {
         };
         id.parse::<Uuid>()
             .is_ok_and(|id| self.visible.contains(&(t.clone(), id)))
+    }
+
+    /// Reads the visible set again and logs the view of every subject that joined it since the
+    /// stream began (an assignment made after connecting); `None` when either fails, so that the
+    /// stream shows nothing it could not log.
+    async fn refresh(&mut self) -> Option<std::collections::HashSet<(String, Uuid)>> {
+        let mut conn = self.pool.get().await.ok()?;
+        let fresh = social::visible_subjects(&mut conn, self.user_id)
+            .await
+            .ok()?;
+        let added: Vec<(String, Uuid)> = fresh.difference(&self.logged).cloned().collect();
+        if !added.is_empty() {
+            social::log_views(&mut conn, self.user_id, &added, true)
+                .await
+                .ok()?;
+            self.logged.extend(added);
+        }
+        Some(fresh)
     }
 }

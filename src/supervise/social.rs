@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::core::outbox::{self, Kind};
+use crate::core::social_scope::{self, not_assigned};
 use crate::core::{audit, clock};
 use crate::db::schema::{access_log, observations, social_conflict_declarations};
 use crate::decide::rules::{calendar_missing, load_calendar};
@@ -74,46 +75,17 @@ pub(crate) async fn subject_exists(
     Ok(())
 }
 
-#[derive(QueryableByName)]
-struct Ok1 {
-    #[diesel(sql_type = Bool)]
-    ok: bool,
-}
-
 /// Whether social supervisor `user_id` may view a subject now: an appointment whose term covers
 /// today (platform clock, China date), an assignment to the subject or to its project (a tender's
-/// or auction's), and no conflict declared by it on the subject or its project.
+/// or auction's), and no conflict declared by it on the subject or its project — the one rule of
+/// `crate::core::social_scope`, which the execute plane applies too.
 pub async fn may_view(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     subject_type: &str,
     subject_id: Uuid,
 ) -> AppResult<bool> {
-    let today: NaiveDate = china_date(clock::now(conn).await?);
-    let row: Ok1 = diesel::sql_query(
-        "WITH subj AS ( \
-           SELECT $2::text AS t, $3::uuid AS id \
-           UNION ALL SELECT 'project', project_id FROM tenders WHERE $2 = 'tender' AND id = $3 \
-           UNION ALL SELECT 'project', project_id FROM auctions WHERE $2 = 'auction' AND id = $3 \
-         ) \
-         SELECT EXISTS ( \
-           SELECT 1 FROM social_supervisor_appointments a \
-           JOIN social_assignments s ON s.appointment_id = a.id \
-           JOIN subj ON subj.t = s.subject_type AND subj.id = s.subject_id \
-           WHERE a.user_id = $1 AND $4 BETWEEN a.term_start AND a.term_end \
-         ) AND NOT EXISTS ( \
-           SELECT 1 FROM social_conflict_declarations d \
-           JOIN subj ON subj.t = d.subject_type AND subj.id = d.subject_id \
-           WHERE d.user_id = $1 AND d.conflict \
-         ) AS ok",
-    )
-    .bind::<SqlUuid, _>(user_id)
-    .bind::<Text, _>(subject_type)
-    .bind::<SqlUuid, _>(subject_id)
-    .bind::<Date, _>(today)
-    .get_result(conn)
-    .await?;
-    Ok(row.ok)
+    social_scope::may_view(conn, user_id, subject_type, subject_id).await
 }
 
 #[derive(QueryableByName)]
@@ -192,13 +164,6 @@ pub async fn log_views(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-fn not_assigned() -> AppError {
-    AppError::forbidden(
-        "not_assigned",
-        "this social supervisor has no standing assignment to the subject",
-    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -386,23 +386,39 @@ pub async fn list(ctx: Ctx, query: web::Query<WarningQuery>) -> AppResult<HttpRe
         // only the cards of the subjects it may view (API.md: "assigned subjects")
         let visible = super::social::visible_subjects(&mut conn, caller.user_id).await?;
         items.retain(|w| concerns(w, &visible));
+        // every subject whose cards it was shown is a view in the access log
+        super::social::log_views(&mut conn, caller.user_id, &roots(&items), true).await?;
     }
     Ok(HttpResponse::Ok().json(json!({"items": items})))
 }
 
-/// Whether a card is about one of `visible` tenders, auctions or projects: directly, or through
-/// the objection (its tender) or the observation (its subject) it is raised on.
-pub fn concerns(w: &WarningView, visible: &HashSet<(String, Uuid)>) -> bool {
+/// The tender, auction or project a card is about: directly, or through the objection (its
+/// tender) or the observation (its subject) it is raised on.
+pub fn root(w: &WarningView) -> Option<(String, Uuid)> {
     let pair = |t: &Value, id: &Value| -> Option<(String, Uuid)> {
         Some((t.as_str()?.to_string(), id.as_str()?.parse().ok()?))
     };
-    let root = match w.subject_type.as_str() {
+    match w.subject_type.as_str() {
         "tender" | "auction" | "project" => Some((w.subject_type.clone(), w.subject_id)),
         "objection" => pair(&json!("tender"), &w.evidence["tender_id"]),
         "observation" => pair(&w.evidence["subject_type"], &w.evidence["subject_id"]),
         _ => None,
-    };
-    root.is_some_and(|r| visible.contains(&r))
+    }
+}
+
+/// Whether a card is about one of `visible` tenders, auctions or projects (see [`root`]).
+pub fn concerns(w: &WarningView, visible: &HashSet<(String, Uuid)>) -> bool {
+    root(w).is_some_and(|r| visible.contains(&r))
+}
+
+/// The distinct subjects of the cards shown, for the access log.
+pub fn roots(items: &[WarningView]) -> Vec<(String, Uuid)> {
+    let mut seen = HashSet::new();
+    items
+        .iter()
+        .filter_map(root)
+        .filter(|r| seen.insert(r.clone()))
+        .collect()
 }
 
 /// Closing a card.

@@ -22,6 +22,8 @@ pub fn admin_url() -> String {
 pub const TEMPLATE: &str = "ggzy_test_template";
 pub const ADMIN_PASSWORD: &str = "admin-test-password";
 pub const PASSWORD: &str = "user-test-password-1";
+/// The metrics token of every test server (`GGZY_METRICS_TOKEN`).
+pub const METRICS_TOKEN: &str = "metrics-test-token-7b1d";
 
 fn migrations_fingerprint() -> String {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations");
@@ -177,6 +179,7 @@ pub fn test_config(db: &TestDb, data_dir: PathBuf, sandbox: bool) -> Config {
     config.admin_password = Some(ADMIN_PASSWORD.into());
     config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     config.pool_size = 6;
+    config.metrics_token = Some(METRICS_TOKEN.into());
     config
 }
 

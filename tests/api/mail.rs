@@ -387,7 +387,12 @@ async fn a_mail_that_never_gets_through_is_dead_lettered() {
         .unwrap()
         .get(0);
     assert_eq!(attempts, 2);
-    let metrics = app.get("/api/v1/metrics", None).await.text().await.unwrap();
+    let metrics = app
+        .get("/api/v1/metrics", Some(crate::helpers::METRICS_TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
     let dead = metrics.lines().find(|l| {
         l.starts_with("ggzy_mail_deliveries_total{")
             && l.contains("outcome=\"dead\"")

@@ -26,6 +26,7 @@ mod security_grants;
 mod security_ownership;
 mod security_sessions;
 mod security_logint;
+mod security_limits;
 mod sequencer;
 mod social_supervisors;
 mod tender_rules;

@@ -53,7 +53,12 @@ async fn every_route_answers_each_role_as_declared() {
                 r.path
             );
             match (r.access, role) {
-                (Access::Public | Access::Metrics, _) => {
+                // only the metrics token opens the metrics, no account's token (issue 13)
+                (Access::Metrics, _) => {
+                    assert_eq!(status, 401, "{r:?} as {who}: {body}");
+                    assert_eq!(code, "metrics_token_required");
+                }
+                (Access::Public, _) => {
                     assert!(
                         status != 401 && status != 403,
                         "{r:?} as {who}: {status} {body}"

@@ -44,6 +44,8 @@ impl Node {
             .env("GGZY_LISTEN", format!("127.0.0.1:{port}"))
             .env("GGZY_TRUSTED_PROXIES", "127.0.0.1/32")
             .env("GGZY_DB_POOL_SIZE", "8")
+            // the drills' watchers share one bidder's token: above the per-account socket cap
+            .env("GGZY_WS_MAX_PER_USER", "1000")
             .env("RUST_LOG", "off")
             .kill_on_drop(true)
             .spawn()

@@ -339,10 +339,20 @@ async fn view(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<serde_json::V
 #[utoipa::path(get, path = "/api/v1/auctions/{id}", tag = "execute", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "auction id")),
     responses((status = 200, description = "{status, current_price, leader_number, ends_at, server_time, bid_count}"),
+              (status = 403, body = Problem, description = "not_assigned (a social supervisor not assigned to the lot)"),
               (status = 404, body = Problem)))]
 pub async fn get_auction(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
     let mut conn = ctx.conn().await?;
-    Ok(HttpResponse::Ok().json(view(&mut conn, path.into_inner()).await?))
+    let lot = view(&mut conn, id).await?;
+    // a social supervisor reads only the lots it stands assigned to, and every read is in the
+    // supervision access log (issue 13, finding 11)
+    if let Some(c) = ctx.caller.as_ref()
+        && c.role == crate::roles::Role::SocialSupervisor
+    {
+        crate::core::social_scope::view(&mut conn, c.user_id, "auction", id).await?;
+    }
+    Ok(HttpResponse::Ok().json(lot))
 }
 
 /// The project category, for callers outside this module.

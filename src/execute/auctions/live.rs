@@ -10,14 +10,16 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::{leader_number, load, state};
 use crate::core::clock;
-use crate::core::events::{self, Event};
+use crate::core::events::Event;
+use crate::core::live;
+use crate::core::social_scope;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::ctx::Ctx;
+use crate::roles::{Plane, Role};
 
 /// Query of the live route.
 #[derive(Debug, Deserialize)]
@@ -25,9 +27,6 @@ pub struct LiveQuery {
     /// Replay the lot's events after this sequence number first.
     pub after_seq: Option<i64>,
 }
-
-/// The server pings every 20 s (API.md).
-const PING: Duration = Duration::from_secs(20);
 
 fn message(e: &Event, server_time: chrono::DateTime<chrono::Utc>) -> Option<String> {
     let kind = e.topic.strip_prefix("auction.")?;
@@ -46,13 +45,19 @@ fn of_lot(e: &Event, id: &str) -> bool {
     e.subject_type.as_deref() == Some("auction") && e.subject_id.as_deref() == Some(id)
 }
 
-/// The live hall of a lot (signed-in users; the token may come as `access_token`).
+/// The live hall of a lot (signed-in users; the token may come as `access_token`). Open sockets
+/// are capped per account and per address (`429 too_many_connections`, before the upgrade);
+/// `?after_seq=` replays the lot's own events a page at a time from their index
+/// (`crate::core::live`). A social supervisor must stand assigned to the lot (`403
+/// not_assigned`); its view is in the access log, and the stream ends if the assignment lapses.
 #[utoipa::path(get, path = "/api/v1/auctions/{id}/live", tag = "execute", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "auction id"),
            ("after_seq" = Option<i64>, Query, description = "replay the lot's events after this sequence number"),
            ("access_token" = Option<String>, Query, description = "the bearer token, for browsers' WebSocket")),
     responses((status = 101, description = "WebSocket: {type: state|bid|extended|stage|suspended|resumed|closed, seq, server_time, …}"),
-              (status = 404, body = Problem)))]
+              (status = 403, body = Problem, description = "not_assigned"),
+              (status = 404, body = Problem),
+              (status = 429, body = Problem, description = "too_many_connections")))]
 pub async fn live(
     ctx: Ctx,
     path: web::Path<Uuid>,
@@ -61,12 +66,36 @@ pub async fn live(
     body: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    let caller = ctx.caller()?.clone();
+    // counted before any work: a refused socket costs no database read
+    let permit = ctx.state.hub.sockets.acquire(
+        &ctx.state.config.limits,
+        caller.user_id,
+        ctx.client_addr.as_deref(),
+    )?;
+    let pool = ctx
+        .state
+        .pools
+        .plane(Plane::Execute)
+        .ok_or_else(|| AppError::unavailable("the execute plane is not served here"))?
+        .clone();
     let mut conn = ctx.conn().await?;
     let a = load(&mut conn, id, false).await?;
     if !a.published {
         return Err(AppError::not_found("auction"));
     }
-    let (response, mut session, mut incoming) = actix_ws::handle(&req, body).map_err(|e| {
+    let social = if caller.role == Role::SocialSupervisor {
+        social_scope::view(&mut conn, caller.user_id, "auction", id).await?;
+        Some(SocialCheck {
+            pool: pool.clone(),
+            user_id: caller.user_id,
+            lot: id,
+            checked_at: tokio::time::Instant::now(),
+        })
+    } else {
+        None
+    };
+    let (response, mut session, incoming) = actix_ws::handle(&req, body).map_err(|e| {
         AppError::bad_request(
             "not_websocket",
             format!("a WebSocket upgrade is expected: {e}"),
@@ -74,84 +103,89 @@ pub async fn live(
     })?;
     let state_now = crate::core::clock::now(&mut conn).await?;
     let leader = leader_number(&mut conn, &a).await?;
-    // subscribe before reading the history, then skip what the history already sent
-    let mut rx = ctx.state.hub.subscribe();
-    let mut last = ctx.state.hub.last_seq();
+    drop(conn);
+    // subscribe before the replay's first read, then skip what the replay already sent
+    let rx = ctx.state.hub.subscribe();
+    let hub_last = ctx.state.hub.last_seq();
     let mut first = state(&a, leader, state_now);
     first["type"] = json!("state");
-    first["seq"] = json!(last);
-    let mut backlog = Vec::new();
-    if let Some(after) = query.after_seq {
-        let mut from = after;
-        loop {
-            let page = events::events_after(&mut conn, from, 500).await?;
-            let Some(tail) = page.last().map(|e| e.seq) else {
-                break;
-            };
-            from = tail;
-            backlog.extend(page.into_iter().filter(|e| of_lot(e, &id.to_string())));
-        }
-        last = last.max(from);
-    }
-    drop(conn);
-    let platform_time = ctx.state.platform_time.clone();
-    let lot = id.to_string();
+    first["seq"] = json!(hub_last);
+    let (last, replay) = match query.after_seq {
+        Some(after) => (after, true),
+        None => (hub_last, false),
+    };
+    let pump = live::Pump {
+        session: session.clone(),
+        incoming,
+        rx,
+        pool,
+        scope: live::Scope::Subject("auction".into(), id.to_string()),
+        page: ctx.state.config.limits.replay_page,
+        last,
+        replay,
+        permit,
+    };
+    let view = HallView {
+        lot: id.to_string(),
+        platform_time: ctx.state.platform_time.clone(),
+        social,
+    };
     actix_web::rt::spawn(async move {
         if session.text(first.to_string()).await.is_err() {
             return;
         }
-        for e in &backlog {
-            if let Some(m) = message(e, platform_time.now())
-                && session.text(m).await.is_err()
-            {
-                return;
-            }
-        }
-        let mut ping = tokio::time::interval(PING);
-        ping.tick().await;
-        loop {
-            tokio::select! {
-                ev = rx.recv() => match ev {
-                    Ok(e) => {
-                        if e.seq <= last || !of_lot(&e, &lot) {
-                            continue;
-                        }
-                        last = e.seq;
-                        if let Some(m) = message(&e, platform_time.now())
-                            && session.text(m).await.is_err()
-                        {
-                            return;
-                        }
-                    }
-                    // a slow client missed events: it reconnects with after_seq and loses nothing
-                    Err(RecvError::Lagged(_)) => {
-                        let _ = session.close(Some(actix_ws::CloseReason {
-                            code: actix_ws::CloseCode::Again,
-                            description: Some(format!("too slow: reconnect with after_seq={last}")),
-                        })).await;
-                        return;
-                    }
-                    Err(RecvError::Closed) => return,
-                },
-                _ = ping.tick() => {
-                    if session.ping(b"").await.is_err() {
-                        return;
-                    }
-                }
-                msg = futures_util::StreamExt::next(&mut incoming) => match msg {
-                    Some(Ok(actix_ws::Message::Ping(b))) => {
-                        if session.pong(&b).await.is_err() {
-                            return;
-                        }
-                    }
-                    Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => {
-                        let _ = session.close(None).await;
-                        return;
-                    }
-                    Some(Ok(_)) => {}
-                },
-            }
-        }
+        pump.run(view).await;
     });
     Ok(response)
+}
+
+/// How often a social supervisor's hall checks again that its assignment stands.
+const SOCIAL_RECHECK: Duration = Duration::from_secs(5);
+
+/// A social supervisor's standing on the lot, checked again every few seconds.
+struct SocialCheck {
+    pool: crate::db::DbPool,
+    user_id: Uuid,
+    lot: Uuid,
+    checked_at: tokio::time::Instant,
+}
+
+impl SocialCheck {
+    /// Whether the assignment still stands (false when it cannot be read: fail closed).
+    async fn stands(&mut self) -> bool {
+        if self.checked_at.elapsed() < SOCIAL_RECHECK {
+            return true;
+        }
+        self.checked_at = tokio::time::Instant::now();
+        let Ok(mut conn) = self.pool.get().await else {
+            return false;
+        };
+        social_scope::may_view(&mut conn, self.user_id, "auction", self.lot)
+            .await
+            .unwrap_or(false)
+    }
+}
+
+/// The hall's frames: the lot's events, as `{type, seq, at, server_time, …}`.
+struct HallView {
+    lot: String,
+    platform_time: std::sync::Arc<crate::app::PlatformTime>,
+    social: Option<SocialCheck>,
+}
+
+impl live::View for HallView {
+    async fn frame(&mut self, e: &Event) -> live::Frame {
+        if !of_lot(e, &self.lot) {
+            return live::Frame::Skip;
+        }
+        if let Some(s) = self.social.as_mut()
+            && !s.stands().await
+        {
+            return live::Frame::Close("the assignment to this lot no longer stands".into());
+        }
+        match message(e, self.platform_time.now()) {
+            Some(m) => live::Frame::Send(m),
+            None => live::Frame::Skip,
+        }
+    }
 }

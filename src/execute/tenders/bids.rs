@@ -4,6 +4,10 @@
 //!
 //! The deadline is judged by `ggzy_now()` read *after* the tender row is locked `FOR SHARE`; the
 //! closing job locks it `FOR UPDATE`, so every receipted bid is in the closing manifest.
+//!
+//! A bidder has at most `GGZY_BID_MAX_SUBMISSIONS` bids per round (withdrawals unlimited), and a
+//! superseded envelope's bytes are dropped when it is superseded, its hashes and receipt kept
+//! (decisions 106–107).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -68,6 +72,9 @@ pub struct PlatformKeyView {
 struct MaxNo {
     #[diesel(sql_type = diesel::sql_types::Integer)]
     n: i32,
+    /// The bidder's bids (not withdrawals) in the tender's current round.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    bids_in_round: i64,
 }
 
 /// Whether a `deadline_passed` refusal came from a deadline that a lifted hold has just moved
@@ -101,21 +108,45 @@ fn check_deadline(t: &TenderRow, now: chrono::DateTime<chrono::Utc>) -> AppResul
     Ok(())
 }
 
-async fn serialize_org(conn: &mut AsyncPgConnection, tender: Uuid, org: Uuid) -> AppResult<i32> {
-    // one submission at a time per (tender, org): submission numbers stay gapless
+async fn serialize_org(
+    conn: &mut AsyncPgConnection,
+    tender: Uuid,
+    round: i32,
+    org: Uuid,
+) -> AppResult<MaxNo> {
+    // one submission at a time per (tender, org): submission numbers stay gapless, and the count
+    // the resubmission limit is judged on cannot be raced
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind::<Text, _>(format!("bid:{tender}:{org}"))
         .execute(conn)
         .await?;
     let n: MaxNo = diesel::sql_query(
-        "SELECT coalesce(max(submission_no), 0) AS n FROM bid_submissions \
-         WHERE tender_id = $1 AND org_id = $2",
+        "SELECT coalesce(max(submission_no), 0) AS n, \
+                count(*) FILTER (WHERE round = $3 AND kind = 'bid') AS bids_in_round \
+         FROM bid_submissions WHERE tender_id = $1 AND org_id = $2",
     )
     .bind::<SqlUuid, _>(tender)
     .bind::<SqlUuid, _>(org)
+    .bind::<diesel::sql_types::Integer, _>(round)
     .get_result(conn)
     .await?;
-    Ok(n.n + 1)
+    Ok(n)
+}
+
+/// Refuses a bid past the resubmission limit (`409 too_many_submissions`). Withdrawals are not
+/// limited — a bidder may always withdraw before the deadline (招标投标法 第二十九条) — and each
+/// needs a bid before it, so a round holds at most twice the limit of rows per bidder.
+fn check_submission_limit(bids_in_round: i64, limit: i32) -> AppResult<()> {
+    if bids_in_round >= i64::from(limit) {
+        return Err(AppError::conflict(
+            "too_many_submissions",
+            format!(
+                "at most {limit} bids per bidder in a tender round; the last one stands until \
+                 the deadline, or withdraw it"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -128,8 +159,13 @@ async fn store(
     addr: Option<&str>,
     fp: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
+    limit: i32,
 ) -> AppResult<Value> {
-    let submission_no = serialize_org(conn, t.id, org).await?;
+    let counts = serialize_org(conn, t.id, t.round, org).await?;
+    if envelope.is_some() {
+        check_submission_limit(counts.bids_in_round, limit)?;
+    }
+    let submission_no = counts.n + 1;
     let id = Uuid::now_v7();
     let kind = if envelope.is_some() {
         "bid"
@@ -169,7 +205,17 @@ async fn store(
         .execute(conn)
         .await;
     match inserted {
-        Ok(_) => Ok(receipt),
+        Ok(_) => {
+            // the envelope this submission supersedes is never opened: its bytes go, its hashes
+            // and receipt stay (decision 107)
+            diesel::sql_query("SELECT ggzy_purge_superseded($1, $2, $3)")
+                .bind::<SqlUuid, _>(t.id)
+                .bind::<diesel::sql_types::Integer, _>(t.round)
+                .bind::<SqlUuid, _>(org)
+                .execute(conn)
+                .await?;
+            Ok(receipt)
+        }
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             info,
@@ -192,7 +238,7 @@ async fn store(
            ("X-Client-Fingerprint" = Option<String>, Header, description = "client machine fingerprint")),
     responses((status = 201, body = ReceiptAnswer), (status = 400, body = Problem, description = "not_sealed"),
               (status = 404, body = Problem),
-              (status = 409, body = Problem, description = "deadline_passed, duplicate_envelope"),
+              (status = 409, body = Problem, description = "deadline_passed, duplicate_envelope, too_many_submissions"),
               (status = 413, body = Problem), (status = 422, body = Problem, description = "idempotency_key_reused"),
               (status = 423, body = Problem)))]
 pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<HttpResponse> {
@@ -201,6 +247,7 @@ pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppRe
     let actor = ctx.actor();
     let key = ctx.idempotency_key.clone();
     let (addr, fp) = (ctx.client_addr.clone(), ctx.fingerprint.clone());
+    let limits = ctx.state.config.limits.bid_submissions;
     let mut conn = ctx.conn().await?;
     let mut retried = false;
     let (status, value) = loop {
@@ -255,6 +302,7 @@ pub async fn submit_bid(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppRe
                     // received at the instant judged against the deadline: a receipt can never
                     // show a time after the deadline it was accepted under
                     now,
+                    limits,
                 )
                 .await?;
                 audit::record(
@@ -290,6 +338,7 @@ pub async fn withdraw_bid(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResp
     let id = path.into_inner();
     let actor = ctx.actor();
     let (addr, fp) = (ctx.client_addr.clone(), ctx.fingerprint.clone());
+    let limits = ctx.state.config.limits.bid_submissions;
     let mut conn = ctx.conn().await?;
     let mut retried = false;
     let receipt = loop {
@@ -324,6 +373,7 @@ pub async fn withdraw_bid(ctx: Ctx, path: web::Path<Uuid>) -> AppResult<HttpResp
                     addr.as_deref(),
                     fp.as_deref(),
                     now,
+                    limits,
                 )
                 .await?;
                 audit::record(
