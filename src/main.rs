@@ -202,6 +202,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ),
             None => println!("log OK: {} entries, root {}", v.size, v.root_hash),
         }
+        // who wrote what: every attributed entry was checked against its topic's plane
+        let writers: Vec<String> = v.writers.iter().map(|(w, n)| format!("{w} {n}")).collect();
+        println!(
+            "writers: {}{}",
+            if writers.is_empty() {
+                "none".to_string()
+            } else {
+                writers.join(", ")
+            },
+            if v.unattributed > 0 {
+                format!(" ({} older entries name no writer)", v.unattributed)
+            } else {
+                String::new()
+            }
+        );
         return Ok(());
     }
     let config = Config::from_env()?;

@@ -5,4 +5,5 @@
 pub mod handlers;
 pub mod log;
 pub mod merkle;
+pub mod topics;
 pub mod verify;

@@ -37,6 +37,11 @@ pub struct Verified {
     pub root_hash: String,
     /// The size of the earlier head proved consistent with it, if a state was given.
     pub consistent_from: Option<u64>,
+    /// How many entries each database role wrote (the leaves' `writer`), every one checked
+    /// against its topic's owning plane (`transparency::topics`).
+    pub writers: std::collections::BTreeMap<String, u64>,
+    /// Entries appended before leaves named their writer (kept as signed, not attributable).
+    pub unattributed: u64,
 }
 
 struct Client {
@@ -163,6 +168,8 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
 
     // 3. every entry hashes to its leaf hash, and all of them to the signed root
     let mut leaves: Vec<Hash> = Vec::with_capacity(size as usize);
+    let mut writers = std::collections::BTreeMap::<String, u64>::new();
+    let mut unattributed = 0u64;
     while (leaves.len() as u64) < size {
         let page = client
             .get(&format!("/log/entries?start={}&end={size}", leaves.len()))
@@ -187,6 +194,17 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
                 .with_context(|| format!("entry {index}: the leaf is not JSON"))?;
             if decoded != item["entry"] {
                 bail!("entry {index}: the decoded entry differs from the leaf bytes");
+            }
+            // the writer the database stamped must own the entry's kind (issue 13, finding 12);
+            // once leaves name their writer, a later leaf without one is refused
+            match crate::transparency::topics::check_writer(&decoded) {
+                Ok(Some(w)) => *writers.entry(w).or_default() += 1,
+                Ok(None) if writers.is_empty() => unattributed += 1,
+                Ok(None) => bail!(
+                    "entry {index} ({}) names no writer, after entries that do",
+                    decoded["topic"]
+                ),
+                Err(e) => bail!("entry {index}: WRONG WRITER: {e}"),
             }
             leaves.push(h);
         }
@@ -219,5 +237,7 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
         size,
         root_hash: hex::encode(root),
         consistent_from,
+        writers,
+        unattributed,
     })
 }

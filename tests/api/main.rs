@@ -21,6 +21,7 @@ mod routes;
 mod rules_calendar;
 mod sandbox;
 mod secrecy;
+mod security_sealing;
 mod sequencer;
 mod social_supervisors;
 mod tender_rules;
