@@ -12,12 +12,8 @@ DROP FUNCTION IF EXISTS ggzy_freeze_sealing();
 DROP TRIGGER IF EXISTS outbox_public_writer ON outbox;
 DROP FUNCTION IF EXISTS ggzy_check_public_writer();
 DROP TABLE IF EXISTS public_topic_planes;
-CREATE OR REPLACE FUNCTION ggzy_stamp_plane() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- a plane cannot write in another plane's name
-    NEW.plane := ggzy_current_plane();
-    RETURN NEW;
-END
-$$;
+DROP TRIGGER IF EXISTS outbox_writer ON outbox;
+DROP TRIGGER IF EXISTS audit_entries_writer ON audit_entries;
+DROP FUNCTION IF EXISTS ggzy_stamp_writer();
 ALTER TABLE audit_entries DROP COLUMN IF EXISTS writer_role;
 ALTER TABLE outbox DROP COLUMN IF EXISTS writer_role;

@@ -16,18 +16,22 @@
 ALTER TABLE outbox ADD COLUMN writer_role text;
 ALTER TABLE audit_entries ADD COLUMN writer_role text;
 COMMENT ON COLUMN outbox.writer_role IS
-    'the database role that inserted the row (current_user), stamped by ggzy_stamp_plane(); NULL for rows written before the column existed';
+    'the database role that inserted the row (current_user), stamped by ggzy_stamp_writer(); NULL for rows written before the column existed';
 COMMENT ON COLUMN audit_entries.writer_role IS
-    'the database role that inserted the row (current_user), stamped by ggzy_stamp_plane(); NULL for rows written before the column existed';
+    'the database role that inserted the row (current_user), stamped by ggzy_stamp_writer(); NULL for rows written before the column existed';
 
-CREATE OR REPLACE FUNCTION ggzy_stamp_plane() RETURNS trigger LANGUAGE plpgsql AS $$
+-- (a function of its own: ggzy_stamp_plane() also stamps `mails`, which has no writer column)
+CREATE FUNCTION ggzy_stamp_writer() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- a plane cannot write in another plane's name, nor name another writer
-    NEW.plane := ggzy_current_plane();
+    -- whatever the caller wrote: the role of the session's current user, as the database knows it
     NEW.writer_role := current_user;
     RETURN NEW;
 END
 $$;
+CREATE TRIGGER audit_entries_writer BEFORE INSERT ON audit_entries
+    FOR EACH ROW EXECUTE FUNCTION ggzy_stamp_writer();
+CREATE TRIGGER outbox_writer BEFORE INSERT ON outbox
+    FOR EACH ROW EXECUTE FUNCTION ggzy_stamp_writer();
 
 -- Which plane owns each public topic ('branch': the plane of the payload's `branch`). The Rust
 -- twin is `transparency::topics::TOPICS`, which `ggzy log verify` applies to the signed log; a
@@ -216,5 +220,7 @@ CREATE INDEX transparency_leaves_subject_idx
 -- ---------------------------------------------------------------------------------------------
 GRANT SELECT ON public_topic_planes
     TO ggzy_identity, ggzy_decide, ggzy_execute, ggzy_supervise, ggzy_public, ggzy_sequencer;
+GRANT EXECUTE ON FUNCTION ggzy_stamp_writer()
+    TO ggzy_identity, ggzy_decide, ggzy_execute, ggzy_supervise;
 GRANT EXECUTE ON FUNCTION ggzy_person_key(text)
     TO ggzy_identity, ggzy_decide, ggzy_execute, ggzy_supervise;
