@@ -217,6 +217,12 @@ impl From<diesel::result::Error> for AppError {
                 "invalid_text",
                 "text may not contain the NUL character (\\u0000)",
             ),
+            // a refusal of the database's own guards (triggers raising with a `ggzy:` hint):
+            // the same answer as the application's check in front of it, for the racing case
+            Error::DatabaseError(_, info) if guard_refusal(info.hint()).is_some() => {
+                let (status, code) = guard_refusal(info.hint()).unwrap_or_default();
+                AppError::new(status, code, info.message().to_string())
+            }
             Error::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if server_going_away(info.message()) =>
             {
@@ -232,6 +238,49 @@ impl From<diesel::result::Error> for AppError {
 fn bad_text(message: &str) -> bool {
     message.contains("invalid byte sequence for encoding \"UTF8\": 0x00")
         || message.contains("unsupported Unicode escape sequence")
+}
+
+/// The answer to a refusal raised by a database guard with `HINT = 'ggzy:<code>'` (issue 13:
+/// the frozen notice, key-holder designations, public entries by the wrong plane).
+fn guard_refusal(hint: Option<&str>) -> Option<(StatusCode, &'static str)> {
+    const GUARDS: [(&str, StatusCode, &str); 7] = [
+        (
+            "ggzy:sealing_frozen",
+            StatusCode::CONFLICT,
+            "sealing_frozen",
+        ),
+        (
+            "ggzy:sealing_mismatch",
+            StatusCode::CONFLICT,
+            "sealing_mismatch",
+        ),
+        (
+            "ggzy:holder_registered",
+            StatusCode::CONFLICT,
+            "holder_registered",
+        ),
+        (
+            "ggzy:not_designator",
+            StatusCode::FORBIDDEN,
+            "not_designator",
+        ),
+        (
+            "ggzy:holder_conflict",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "holder_conflict",
+        ),
+        (
+            "ggzy:duplicate_recipient",
+            StatusCode::CONFLICT,
+            "duplicate_recipient",
+        ),
+        ("ggzy:wrong_plane", StatusCode::FORBIDDEN, "wrong_plane"),
+    ];
+    let hint = hint?;
+    GUARDS
+        .iter()
+        .find(|(h, _, _)| *h == hint)
+        .map(|(_, s, c)| (*s, *c))
 }
 
 /// Whether a database error is the server ending the session: a fast or immediate shutdown

@@ -220,6 +220,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         if let Some(p) = &v.state {
             println!("head saved to {}", p.display());
         }
+        // who wrote what: every attributed entry was checked against its topic's plane
+        let writers: Vec<String> = v.writers.iter().map(|(w, n)| format!("{w} {n}")).collect();
+        println!(
+            "writers: {}{}",
+            if writers.is_empty() {
+                "none".to_string()
+            } else {
+                writers.join(", ")
+            },
+            if v.unattributed > 0 {
+                format!(" ({} older entries name no writer)", v.unattributed)
+            } else {
+                String::new()
+            }
+        );
         return Ok(());
     }
     let config = Config::from_env()?;

@@ -80,6 +80,73 @@ struct UserRole {
     role: String,
 }
 
+/// A branch's designation as stored.
+#[derive(QueryableByName)]
+struct Designation {
+    #[diesel(sql_type = SqlUuid)]
+    user_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    designated_by: Uuid,
+    #[diesel(sql_type = Nullable<Text>)]
+    recipient: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Clash {
+    #[diesel(sql_type = Text)]
+    branch: String,
+}
+
+async fn designation(
+    conn: &mut AsyncPgConnection,
+    branch: Branch,
+    tender_id: Uuid,
+) -> AppResult<Option<Designation>> {
+    let q = format!(
+        "SELECT user_id, designated_by, recipient FROM {} WHERE tender_id = $1",
+        table(branch)
+    );
+    let rows: Vec<Designation> = diesel::sql_query(q)
+        .bind::<SqlUuid, _>(tender_id)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().next())
+}
+
+/// The other branch whose holder of the tender is the same person as `user_id`: the same
+/// account, or the same e-mail address (`ggzy_person_key`: case-folded, without a `+tag`).
+async fn same_person_elsewhere(
+    conn: &mut AsyncPgConnection,
+    branch: Branch,
+    tender_id: Uuid,
+    user_id: Uuid,
+) -> AppResult<Option<String>> {
+    let others: Vec<String> = Branch::ALL
+        .iter()
+        .filter(|b| **b != branch)
+        .map(|b| {
+            format!(
+                "SELECT '{b}'::text AS branch, h.user_id, u.email FROM {t} h \
+                 JOIN users u ON u.id = h.user_id WHERE h.tender_id = $1",
+                b = b.as_str(),
+                t = table(*b)
+            )
+        })
+        .collect();
+    let q = format!(
+        "SELECT o.branch FROM ({}) o, users me WHERE me.id = $2 \
+           AND (o.user_id = me.id OR ggzy_person_key(o.email) = ggzy_person_key(me.email)) \
+         LIMIT 1",
+        others.join(" UNION ALL ")
+    );
+    let rows: Vec<Clash> = diesel::sql_query(q)
+        .bind::<SqlUuid, _>(tender_id)
+        .bind::<SqlUuid, _>(user_id)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().next().map(|c| c.branch))
+}
+
 async fn draft_tender(conn: &mut AsyncPgConnection, tender_id: Uuid) -> AppResult<Subject> {
     let head: Option<TenderHead> =
         diesel::sql_query("SELECT project_id, status FROM tenders WHERE id = $1")
@@ -177,6 +244,42 @@ pub async fn designate(
         }
         None => return Err(AppError::unprocessable("invalid_holder", "no such user")),
     }
+    // A designation is final once its holder registered a key, and before that only the
+    // official who made it may replace it (issue 13, finding 8): another official of the
+    // branch — one the admin just created, say — cannot seat someone else. The database's
+    // trigger on the branch's table enforces the same for every role.
+    if let Some(d) = designation(conn, branch, tender_id).await? {
+        if d.recipient.is_some() {
+            return Err(AppError::conflict(
+                "holder_registered",
+                format!(
+                    "the {} holder registered its key: the designation is final",
+                    branch.as_str()
+                ),
+            ));
+        }
+        if d.designated_by != caller.user_id {
+            return Err(AppError::forbidden(
+                "not_designator",
+                format!(
+                    "only the official who designated the {} holder may replace it",
+                    branch.as_str()
+                ),
+            ));
+        }
+        if d.user_id == cmd.user_id {
+            return Ok(());
+        }
+    }
+    if let Some(other) = same_person_elsewhere(conn, branch, tender_id, cmd.user_id).await? {
+        return Err(AppError::unprocessable(
+            "holder_conflict",
+            format!(
+                "this person (the same account or e-mail address) already holds the {other} key \
+                 of this tender: the three holders must be three different people"
+            ),
+        ));
+    }
     let q = format!(
         "INSERT INTO {} (tender_id, user_id, designated_by) VALUES ($1, $2, $3) \
          ON CONFLICT (tender_id) DO UPDATE SET user_id = EXCLUDED.user_id, \
@@ -203,8 +306,19 @@ pub async fn designate(
         conn,
         Kind::Event,
         "tender.key_holder_designated",
-        subject,
+        subject.clone(),
         json!({"branch": branch.as_str()}),
+    )
+    .await?;
+    // each designation is public, written by the designating branch's own plane (the database
+    // refuses this topic from any other plane)
+    outbox::emit(
+        conn,
+        Kind::Public,
+        crate::transparency::topics::KEY_HOLDER_TOPIC,
+        subject,
+        json!({"tender_id": tender_id, "branch": branch.as_str(), "user_id": cmd.user_id,
+               "designated_by": caller.user_id}),
     )
     .await?;
     Ok(())
@@ -222,11 +336,21 @@ pub async fn register_key(
     draft_tender(conn, tender_id).await?;
     let cmd: RegisterKeyCmd = body.parse()?;
     let h = holder(conn, branch, tender_id).await?;
-    if h.is_none_or(|h| h.user_id != caller.user_id) {
+    let Some(h) = h.filter(|h| h.user_id == caller.user_id) else {
         return Err(AppError::forbidden(
             "not_key_holder",
             format!(
                 "you are not the {} key holder of this tender",
+                branch.as_str()
+            ),
+        ));
+    };
+    // a key is registered once: its log entry is what bidders seal to
+    if h.recipient.is_some() {
+        return Err(AppError::conflict(
+            "holder_registered",
+            format!(
+                "the {} holder's key is already registered; it cannot be replaced",
                 branch.as_str()
             ),
         ));
@@ -247,12 +371,25 @@ pub async fn register_key(
         .bind::<Text, _>(recipient)
         .execute(conn)
         .await?;
+    let subject = Some(("tender", tender_id.to_string()));
     audit::record(
         conn,
         actor,
         "tender.holder_key_register",
-        Some(("tender", tender_id.to_string())),
+        subject.clone(),
         json!({"branch": branch.as_str(), "recipient": recipient}),
+    )
+    .await?;
+    // The recipient's own public entry, written on this branch's plane (the route's pool): the
+    // database stamps the writer and refuses the topic from another plane, so the sealers can
+    // check each recipient against the entry its own branch wrote (issue 13, finding 1).
+    outbox::emit(
+        conn,
+        Kind::Public,
+        crate::transparency::topics::HOLDER_KEY_TOPIC,
+        subject,
+        json!({"tender_id": tender_id, "branch": branch.as_str(), "recipient": recipient,
+               "user_id": caller.user_id}),
     )
     .await?;
     Ok(())

@@ -13,9 +13,10 @@ use crate::http::ctx::Ctx;
 #[utoipa::path(put, path = "/api/v1/tenders/{id}/key-holders/decide", tag = "decide",
     request_body = DesignateCmd, security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "tender id")),
-    responses((status = 204), (status = 404, body = Problem),
-              (status = 409, body = Problem, description = "invalid_state"),
-              (status = 422, body = Problem, description = "invalid_holder"), (status = 423, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem, description = "not_designator (only the designating official replaces a designation)"),
+              (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "invalid_state, holder_registered (final once the key is registered)"),
+              (status = 422, body = Problem, description = "invalid_holder, holder_conflict (the same person holds another branch)"), (status = 423, body = Problem)))]
 pub async fn designate_holder(
     ctx: Ctx,
     path: web::Path<Uuid>,
@@ -29,7 +30,7 @@ pub async fn designate_holder(
     request_body = RegisterKeyCmd, security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "tender id")),
     responses((status = 204), (status = 403, body = Problem, description = "not_key_holder"),
-              (status = 404, body = Problem), (status = 409, body = Problem, description = "invalid_state"),
+              (status = 404, body = Problem), (status = 409, body = Problem, description = "invalid_state, holder_registered (a key is registered once), duplicate_recipient"),
               (status = 422, body = Problem, description = "invalid_public_key"), (status = 423, body = Problem)))]
 pub async fn register_holder_key(
     ctx: Ctx,

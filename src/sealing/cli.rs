@@ -41,9 +41,18 @@ pub struct SealArgs {
     /// The supervise holder's recipient (age1…).
     #[arg(long)]
     pub supervise: Option<String>,
-    /// Take the three recipients from GET {server}/api/v1/tenders/{tender} instead.
+    /// Take the three recipients from GET {server}/api/v1/tenders/{tender} instead, each
+    /// verified against the entry its branch wrote into the signed transparency log.
     #[arg(long, conflicts_with_all = ["decide", "execute", "supervise"])]
     pub server: Option<String>,
+    /// With --server: the platform's public key (base64) the log's tree heads must be signed
+    /// with; without it the key of the remembered head, else the server's, trusted on first use.
+    #[arg(long, env = "GGZY_PLATFORM_KEY")]
+    pub platform_key: Option<String>,
+    /// With --server: the file remembering the last verified tree head (default
+    /// ~/.local/state/ggzy/log-head-<server>.json); a later head must extend it.
+    #[arg(long, env = "GGZY_LOG_STATE")]
+    pub log_state: Option<PathBuf>,
     /// The bid: a JSON file {org_code, price, duration_days?, fields?}.
     #[arg(long)]
     pub bid: PathBuf,
@@ -121,7 +130,15 @@ fn write_new_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Runs `ggzy seal`.
 pub async fn seal(args: SealArgs) -> anyhow::Result<()> {
     let recipients = match (&args.server, &args.decide, &args.execute, &args.supervise) {
-        (Some(server), None, None, None) => fetch_recipients(server, args.tender).await?,
+        (Some(server), None, None, None) => {
+            let trust = super::trust::Trust {
+                platform_key: args.platform_key.clone(),
+                state: args.log_state.clone(),
+            };
+            super::trust::verified_recipients(server, args.tender, &trust)
+                .await
+                .context("the tender's recipients do not match the transparency log")?
+        }
         (None, Some(d), Some(e), Some(s)) => Recipients {
             decide: d.clone(),
             execute: e.clone(),
@@ -272,13 +289,9 @@ async fn get_json(req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
     serde_json::from_str(&body).context("the server's answer is not JSON")
 }
 
-/// The tender's `sealing.recipients` from the public tender page.
-async fn fetch_recipients(server: &str, tender: Uuid) -> anyhow::Result<Recipients> {
-    let v = get_json(http()?.get(api(server, &format!("/tenders/{tender}")))).await?;
-    recipients_from_tender(&v)
-}
-
-/// Reads `sealing.recipients.{decide,execute,supervise}` (and checks the format) from a tender.
+/// Reads `sealing.recipients.{decide,execute,supervise}` (and checks the format) from a tender,
+/// as the server serves them: unverified (`trust::verified_recipients` checks them against the
+/// log; the demo and the load generator, which run the server they seal to, use this).
 pub fn recipients_from_tender(tender: &Value) -> anyhow::Result<Recipients> {
     let sealing = tender
         .get("sealing")

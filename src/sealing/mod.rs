@@ -12,3 +12,4 @@ pub mod keys;
 pub mod open;
 pub mod pieces;
 pub mod seal;
+pub mod trust;

@@ -90,6 +90,13 @@ pub struct EntriesQuery {
     pub start: Option<i64>,
     /// One past the last index (default and maximum: start + 1000, capped at the signed size).
     pub end: Option<i64>,
+    /// Only the entries about this subject type (with `subject_id`), e.g. `tender`.
+    pub subject_type: Option<String>,
+    /// Only the entries about this subject (with `subject_type`), e.g. a tender's id: the
+    /// sealers find the holder-key entries of a tender this way.
+    pub subject_id: Option<String>,
+    /// Only the entries of this topic (with `subject_type` and `subject_id`).
+    pub topic: Option<String>,
 }
 
 /// Inclusion proof parameters.
@@ -193,7 +200,8 @@ pub async fn head(ctx: Ctx) -> AppResult<HttpResponse> {
     }))
 }
 
-/// The public entries `start..end` (at most 1000, below the latest signed size).
+/// The public entries `start..end` (at most 1000, below the latest signed size); with
+/// `subject_type` and `subject_id` (and `topic`), only the entries about that subject.
 #[utoipa::path(get, path = "/api/v1/log/entries", tag = "public", params(EntriesQuery),
     responses((status = 200, body = LogEntries),
               (status = 400, body = Problem, description = "invalid_query, invalid_range")))]
@@ -207,6 +215,9 @@ pub async fn entries(ctx: Ctx, query: web::Query<EntriesQuery>) -> AppResult<Htt
     }
     let mut conn = ctx.conn().await?;
     let size = latest(&mut conn).await.map(|h| h.size).unwrap_or(0);
+    if query.subject_type.is_some() || query.subject_id.is_some() || query.topic.is_some() {
+        return entries_of_subject(&mut conn, &query, start, size).await;
+    }
     let end = query
         .end
         .unwrap_or(i64::MAX)
@@ -238,6 +249,52 @@ pub async fn entries(ctx: Ctx, query: web::Query<EntriesQuery>) -> AppResult<Htt
         items,
         next: (end < wanted).then_some(end),
     }))
+}
+
+/// `GET /log/entries?subject_type=&subject_id=[&topic=]`: the entries about one subject from
+/// `start` on, below the signed size, at most 1000 a page (`next` = the following `start`).
+/// Only leaves appended since leaves are indexed by subject are found (issue 13); a verifier
+/// checks what it gets with inclusion proofs, and completeness against the whole log.
+async fn entries_of_subject(
+    conn: &mut crate::db::DbConn,
+    query: &EntriesQuery,
+    start: i64,
+    size: i64,
+) -> AppResult<HttpResponse> {
+    let (Some(subject_type), Some(subject_id)) = (&query.subject_type, &query.subject_id) else {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            "subject_type and subject_id go together (topic needs both)",
+        ));
+    };
+    let end = query.end.unwrap_or(size).min(size);
+    let rows: Vec<LeafRow> = diesel::sql_query(
+        "SELECT idx, leaf, leaf_hash FROM transparency_leaves \
+         WHERE subject_type = $1 AND subject_id = $2 AND subject_id IS NOT NULL \
+           AND ($3::text IS NULL OR topic = $3) AND idx >= $4 AND idx < $5 \
+         ORDER BY idx LIMIT $6",
+    )
+    .bind::<Text, _>(subject_type)
+    .bind::<Text, _>(subject_id)
+    .bind::<Nullable<Text>, _>(query.topic.as_deref())
+    .bind::<BigInt, _>(start)
+    .bind::<BigInt, _>(end)
+    .bind::<BigInt, _>(MAX_ENTRIES)
+    .load(conn)
+    .await?;
+    let next = (rows.len() as i64 == MAX_ENTRIES)
+        .then(|| rows.last().map(|r| r.idx + 1))
+        .flatten();
+    let items = rows
+        .into_iter()
+        .map(|r| LogEntry {
+            index: r.idx,
+            entry: serde_json::from_slice(&r.leaf).unwrap_or(Value::Null),
+            leaf: B64.encode(&r.leaf),
+            leaf_hash: hex::encode(&r.leaf_hash),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(LogEntries { items, next }))
 }
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves.

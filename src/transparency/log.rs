@@ -43,8 +43,11 @@ fn tick() -> bool {
 }
 
 /// The bytes of a leaf: the JCS (RFC 8785) form of
-/// `{seq, topic, subject_type, subject_id, created_at, payload}` — `seq` is the outbox sequence
-/// number, or null for the sequencer's own `audit.head` leaves.
+/// `{seq, topic, subject_type, subject_id, created_at, payload, writer}` — `seq` is the outbox
+/// sequence number, or null for the sequencer's own `audit.head` leaves; `writer` is the
+/// database role that wrote the row, as the database stamped it (`outbox.writer_role`). A row
+/// without one (written before the column existed) gets a leaf without the field, the form of
+/// every leaf appended before writers were logged, whose bytes are kept as they were signed.
 pub fn leaf_bytes(
     seq: Option<i64>,
     topic: &str,
@@ -52,8 +55,9 @@ pub fn leaf_bytes(
     subject_id: Option<&str>,
     created_at: DateTime<Utc>,
     payload: &Value,
+    writer: Option<&str>,
 ) -> Vec<u8> {
-    let v = json!({
+    let mut v = json!({
         "seq": seq,
         "topic": topic,
         "subject_type": subject_type,
@@ -61,6 +65,9 @@ pub fn leaf_bytes(
         "created_at": clock::fmt(created_at),
         "payload": payload,
     });
+    if let Some(w) = writer {
+        v["writer"] = json!(w);
+    }
     // serialising a serde_json::Value cannot fail
     serde_jcs::to_vec(&v).unwrap_or_default()
 }
@@ -88,6 +95,8 @@ struct PublicRow {
     created_at: DateTime<Utc>,
     #[diesel(sql_type = Jsonb)]
     payload: Value,
+    #[diesel(sql_type = Nullable<Text>)]
+    writer_role: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -116,6 +125,9 @@ struct AuditDue {
 struct Now {
     #[diesel(sql_type = Timestamptz)]
     now: DateTime<Utc>,
+    /// The sequencer's own role, the writer of its `audit.head` leaves.
+    #[diesel(sql_type = Text)]
+    who: String,
 }
 
 /// What the sequencer hands over after numbering a batch.
@@ -157,7 +169,8 @@ pub async fn append(
     }
     let rows: Vec<PublicRow> = if first_seq <= last_seq {
         diesel::sql_query(
-            "SELECT s.seq, o.topic, o.subject_type, o.subject_id, o.created_at, o.payload \
+            "SELECT s.seq, o.topic, o.subject_type, o.subject_id, o.created_at, o.payload, \
+                    o.writer_role \
              FROM outbox_seq s JOIN outbox o ON o.id = s.outbox_id \
              WHERE s.seq BETWEEN $1 AND $2 AND o.kind = 'public' ORDER BY s.seq",
         )
@@ -174,7 +187,7 @@ pub async fn append(
         // events and mail only: nothing for the log
         return Ok(Appended::default());
     }
-    let now: Now = diesel::sql_query("SELECT ggzy_now() AS now")
+    let now: Now = diesel::sql_query("SELECT ggzy_now() AS now, current_user::text AS who")
         .get_result(conn)
         .await?;
 
@@ -188,6 +201,7 @@ pub async fn append(
                 r.subject_id.as_deref(),
                 r.created_at,
                 &r.payload,
+                r.writer_role.as_deref(),
             );
             (Some(r.seq), r.topic.clone(), bytes)
         })
@@ -200,6 +214,7 @@ pub async fn append(
             Some(&audit.seq.to_string()),
             now.now,
             &json!({"seq": audit.seq, "hash": hex::encode(audit.hash)}),
+            Some(&now.who),
         );
         leaves.push((None, AUDIT_HEAD_TOPIC.into(), bytes));
     }

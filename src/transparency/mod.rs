@@ -6,4 +6,5 @@ pub mod handlers;
 pub mod log;
 pub mod merkle;
 pub mod signer;
+pub mod topics;
 pub mod verify;

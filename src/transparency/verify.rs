@@ -49,6 +49,11 @@ pub struct Verified {
     pub consistent_from: Option<u64>,
     /// The state file used, if any.
     pub state: Option<PathBuf>,
+    /// How many entries each database role wrote (the leaves' `writer`), every one checked
+    /// against its topic's owning plane (`transparency::topics`).
+    pub writers: std::collections::BTreeMap<String, u64>,
+    /// Entries appended before leaves named their writer (kept as signed, not attributable).
+    pub unattributed: u64,
 }
 
 /// What a verifier without an earlier head cannot see (printed on such runs).
@@ -260,6 +265,7 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
 
     // 3. every entry hashes to its leaf hash, and all of them to the signed root
     let mut leaves: Vec<Hash> = Vec::with_capacity(size as usize);
+    let mut writer_checks: Vec<(u64, Result<Option<String>, String>)> = Vec::new();
     while (leaves.len() as u64) < size {
         let page = client
             .get(&format!("/log/entries?start={}&end={size}", leaves.len()))
@@ -285,6 +291,9 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
             if decoded != item["entry"] {
                 bail!("entry {index}: the decoded entry differs from the leaf bytes");
             }
+            // the writer the database stamped must own the entry's kind (issue 13, finding 12);
+            // judged after the root below, so that a rewritten log is reported as such first
+            writer_checks.push((index, crate::transparency::topics::check_writer(&decoded)));
             leaves.push(h);
         }
     }
@@ -294,6 +303,19 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
              from the ones signed",
             hex::encode(root)
         );
+    }
+
+    // every signed entry's writer owns its kind; once leaves name their writer, a later leaf
+    // without one is refused
+    let mut writers = std::collections::BTreeMap::<String, u64>::new();
+    let mut unattributed = 0u64;
+    for (index, check) in writer_checks {
+        match check {
+            Ok(Some(w)) => *writers.entry(w).or_default() += 1,
+            Ok(None) if writers.is_empty() => unattributed += 1,
+            Ok(None) => bail!("entry {index} names no writer, after entries that do"),
+            Err(e) => bail!("entry {index}: WRONG WRITER: {e}"),
+        }
     }
 
     // 4. spot check: the server's inclusion proof of the newest leaf
@@ -316,6 +338,8 @@ pub async fn run(args: &VerifyArgs) -> anyhow::Result<Verified> {
         root_hash: hex::encode(root),
         consistent_from,
         state,
+        writers,
+        unattributed,
     })
 }
 

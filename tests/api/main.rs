@@ -27,6 +27,7 @@ mod security_ownership;
 mod security_sessions;
 mod security_logint;
 mod security_limits;
+mod security_sealing;
 mod sequencer;
 mod social_supervisors;
 mod tender_rules;

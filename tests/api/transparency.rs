@@ -425,7 +425,12 @@ async fn log_verify_accepts_the_honest_log_and_rejects_a_rewritten_entry() {
     assert!(size3 > size2);
     let (ok, out) = log_verify(&app, &state, &[]).await;
     assert!(!ok, "a rewritten log must be rejected: {out}");
-    assert!(out.contains("INCONSISTENT"), "{out}");
+    // when the saved size is a power of two the RFC 9162 consistency proof starts from the saved
+    // root itself and never touches the rewritten leaf; the recomputed root then refuses it
+    assert!(
+        out.contains("INCONSISTENT") || out.contains("do not hash to the signed root"),
+        "{out}"
+    );
     // the saved head is kept, so a second run still refuses
     let kept: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(kept["size"].as_u64(), Some(size2));

@@ -602,3 +602,50 @@ async fn the_portal_supervisor_console_and_api_docs_render() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     browser.screenshot("api-docs").await;
 }
+
+/// Issue 13, finding 1: the compromised database serves swapped recipients; the sealing page
+/// checks them against the holders' own entries in the signed log and refuses to seal, in zh-CN.
+#[tokio::test]
+async fn the_sealing_page_refuses_recipients_that_differ_from_the_log() {
+    if skipped("sealing page refusal") {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let w = world(&app, "construction").await;
+    let (tender, _) = create_tender(&app, &w, 25).await;
+    designate_and_register(&app, &w, &tender).await;
+    publish(&app, &w, &tender).await;
+    let bidder = app.user(Role::Bidder).await;
+    pg(&app.db.url)
+        .await
+        .batch_execute(&format!(
+            "BEGIN; ALTER TABLE tenders DISABLE TRIGGER tenders_freeze_sealing; \
+             UPDATE tenders SET sealing = jsonb_set(jsonb_set(sealing, '{{recipients,decide}}', \
+               sealing #> '{{recipients,execute}}'), '{{recipients,execute}}', \
+               sealing #> '{{recipients,decide}}') WHERE id = '{tender}'; \
+             ALTER TABLE tenders ENABLE TRIGGER tenders_freeze_sealing; COMMIT;"
+        ))
+        .await
+        .unwrap();
+    let browser = Browser::start().await;
+    browser.goto(&app.url(&format!("/bid/{tender}"))).await;
+    browser
+        .login(&username(&app, bidder.id).await, PASSWORD)
+        .await;
+    let check = until(
+        &browser,
+        "return document.getElementById('recipients-check').textContent",
+        |v| v.as_str().is_some_and(|s| s.contains("拒绝加密")),
+        "the page refuses",
+    )
+    .await;
+    assert!(check.as_str().unwrap().contains("决策方"), "{check}");
+    let hidden = browser
+        .js(
+            "return document.getElementById('seal-form').hidden",
+            json!([]),
+        )
+        .await;
+    assert_eq!(hidden, json!(true), "the form must stay hidden");
+    browser.screenshot("sealing-refused").await;
+}

@@ -4,6 +4,7 @@
 
 import { api, el, fingerprint, initAuth, pageData, say, sha256Hex, showMoney, showTime, statusName } from "../common.js";
 import { attachment, buildDocument, normalizePrice, seal } from "../seal.js";
+import { SealingRefused, verifyRecipients } from "../logcheck.js";
 
 const tenderId = pageData("tender");
 let recipients = null;
@@ -17,7 +18,24 @@ async function loadTender() {
     document.getElementById("tender-max").textContent = showMoney(t.max_price);
     const s = t.sealing;
     if (!s || s.format !== "ggzy-sealed-bid/1") throw new Error("该招标项目没有加密公钥（尚未发布？）");
+    // the recipients as served, checked against the entries each branch wrote into the signed
+    // transparency log before anything is sealed to them (../logcheck.js)
+    say("正在核验持钥人公钥与透明日志……");
+    try {
+      await verifyRecipients(tenderId, s.recipients);
+    } catch (e) {
+      const why = e instanceof SealingRefused ? e.message : `无法核验透明日志：${e.message}`;
+      const box = document.getElementById("recipients-check");
+      box.textContent = `拒绝加密：${why}`;
+      box.className = "error";
+      say(`拒绝加密：${why}`, "error");
+      return;
+    }
     recipients = s.recipients;
+    const check = document.getElementById("recipients-check");
+    check.textContent = "三方持钥人公钥已与透明日志核验一致（各方平台写入、平台签名、包含证明）";
+    check.className = "ok";
+    say("持钥人公钥已核验，可以加密投标文件。", "ok");
     const list = document.getElementById("recipients");
     list.replaceChildren(
       ...["decide", "execute", "supervise"].map((b) =>
