@@ -393,10 +393,12 @@ async fn log_verify_with_its_remembered_head_refuses_a_fork_signed_by_the_platfo
         .map(|r| r.get::<_, Vec<u8>>(2).try_into().unwrap())
         .collect();
     let old: Vec<u8> = rows[last as usize].get(1);
-    let forged = String::from_utf8(old)
-        .unwrap()
-        .replacen("\"topic\":\"", "\"topic\":\"forged.", 1)
-        .into_bytes();
+    // the same kind of entry by the same writer, with other contents: a fork that every
+    // per-entry check accepts (a rogue topic would be refused on its own, finding 12)
+    let mut leaf: Value = serde_json::from_slice(&old).unwrap();
+    leaf["payload"]["forged"] = json!(true);
+    let forged = serde_jcs::to_vec(&leaf).unwrap();
+    assert_ne!(forged, old);
     hashes[last as usize] = merkle::leaf_hash(&forged);
     let mut frontier = Frontier::default();
     for h in &hashes {

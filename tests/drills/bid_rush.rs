@@ -194,7 +194,9 @@ async fn bid_rush() {
     let tid: Uuid = tender.parse().unwrap();
     let rows = c
         .query(
-            "SELECT user_id, submission_no, kind, envelope, envelope_sha256, receipt \
+            "SELECT user_id, submission_no, kind, envelope, envelope_sha256, receipt, \
+                    purged_at IS NOT NULL AS purged, \
+                    submission_no = max(submission_no) OVER (PARTITION BY user_id) AS last \
              FROM bid_submissions WHERE tender_id = $1 ORDER BY user_id, submission_no",
             &[&tid],
         )
@@ -209,16 +211,24 @@ async fn bid_rush() {
         let envelope: Option<Vec<u8>> = row.get(3);
         let h: Option<String> = row.get(4);
         let receipt: Value = row.get(5);
+        let (purged, last): (bool, bool) = (row.get(6), row.get(7));
         assert_eq!(kind, "bid", "no withdrawals in the rush");
-        // nothing half-stored: bytes, hash and signed receipt together
-        let envelope = envelope.expect("a submission row without its envelope");
         let h = h.expect("a submission row without its hash");
-        assert_eq!(sha(&envelope), h, "stored bytes match the stored hash");
         assert_eq!(receipt["envelope_sha256"], h.as_str());
         assert_eq!(receipt["submission_no"], no);
-        // only what a client sent, bit for bit
         let (who, sent, _) = s.sent.get(&h).expect("a stored envelope nobody sent");
         assert_eq!(*who, user);
+        // a superseded envelope's bytes are purged (decision 105), its hash and receipt kept;
+        // the last submission of every bidder keeps its bytes
+        let envelope = match envelope {
+            Some(e) => e,
+            None => {
+                assert!(purged && !last, "a submission row without its envelope");
+                sent.clone()
+            }
+        };
+        // nothing half-stored: bytes, hash and signed receipt together, bit for bit what was sent
+        assert_eq!(sha(&envelope), h, "stored bytes match the stored hash");
         assert_eq!(&envelope, sent, "bit for bit");
         assert!(
             stored.insert(h, (user, envelope, receipt)).is_none(),
