@@ -151,14 +151,17 @@ async fn db_outage() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     phase_tx.send(1).unwrap();
     // First what a fast shutdown sends (SQLSTATE 57P01 on every session, as `pg_ctl stop -m fast`
-    // does): the node's sessions are terminated a few times, mid-request or idle.
+    // does): the node's sessions are terminated a few times, mid-request or idle. Only this
+    // drill's database: the other tests of the run (another drill's restarting node, say) keep
+    // theirs.
     let admin = pg(&app.db.url).await;
     let mut terminated = 0i64;
     for _ in 0..5 {
         let n: i64 = admin
             .query_one(
                 "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE application_name LIKE 'ggzy-%' AND pid <> pg_backend_pid()) t",
+                 WHERE application_name LIKE 'ggzy-%' AND datname = current_database() \
+                   AND pid <> pg_backend_pid()) t",
                 &[],
             )
             .await
