@@ -332,3 +332,82 @@ async fn a_tender_across_the_new_year_runs_to_award_and_new_years_day_is_a_holid
     // the whole tender from 2026-12-20 (deadline 2027-01-14) to award and filing
     construction_end_to_end(&app).await;
 }
+
+async fn calendar_cards(app: &TestApp, token: &str) -> Vec<Value> {
+    let v: Value = app
+        .get("/api/v1/supervision/warnings", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["rule"] == "calendar_notice_missing")
+        .cloned()
+        .collect()
+}
+
+/// Issue 14: a warning card from 1 November while next year has no notice (yellow, owned by
+/// the regulator, naming the year), red once that year has begun without one, both closed by
+/// the scan when the regulator enters the notice. Nothing warned before.
+#[tokio::test]
+async fn a_card_asks_the_regulator_for_next_years_notice_from_the_first_of_november() {
+    // 2026-10-31 23:00 China time
+    let app = TestApp::spawn_at("2026-10-31T15:00:00Z".parse().unwrap()).await;
+    let w = world(&app, "construction").await;
+    crate::tendering::advance(&app, 60, Some(true)).await;
+    assert!(calendar_cards(&app, &w.regulator.token).await.is_empty());
+    // 2026-11-01 00:01 China time
+    crate::tendering::advance(&app, 3600, Some(true)).await;
+    let cards = calendar_cards(&app, &w.regulator.token).await;
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    let c = &cards[0];
+    assert_eq!(c["level"], "yellow");
+    assert_eq!(c["owner"], "regulator");
+    assert_eq!(c["subject_type"], "calendar");
+    assert_eq!(c["subject_id"], "00000000-0000-0000-0000-000000002027");
+    assert_eq!(c["citation"], "全国年节及纪念日放假办法 第二条");
+    assert_eq!(c["evidence"]["year"], 2027);
+    assert!(
+        c["evidence"]["action"]
+            .as_str()
+            .unwrap()
+            .contains("/calendar/2027")
+    );
+    assert_eq!(c["due_at"], "2026-12-31T16:00:00.000000Z");
+    // the supervisors see it too; the regulator is mailed
+    assert_eq!(calendar_cards(&app, &w.supervisor.token).await.len(), 1);
+    // 2027-01-01 00:01 China time, still no notice: red
+    let now = platform_now(&app).await;
+    let to: DateTime<Utc> = "2026-12-31T16:01:00Z".parse().unwrap();
+    crate::tendering::advance(&app, (to - now).num_seconds(), Some(true)).await;
+    let cards = calendar_cards(&app, &w.regulator.token).await;
+    assert_eq!(cards.len(), 2, "{cards:?}");
+    assert!(
+        cards
+            .iter()
+            .any(|c| c["level"] == "red" && c["evidence"]["year"] == 2027)
+    );
+    // the regulator enters the notice: the next scan closes both
+    let p: Value = app
+        .get("/api/v1/calendar/2027", Some(&w.regulator.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r = put(
+        &app,
+        "/api/v1/calendar/2027",
+        &w.regulator.token,
+        json!({"holidays": p["holidays"], "workdays": [],
+               "source": "国务院办公厅关于2027年部分节假日安排的通知（测试数据）"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    crate::tendering::advance(&app, 60, Some(true)).await;
+    let cards = calendar_cards(&app, &w.regulator.token).await;
+    assert_eq!(cards.len(), 2);
+    assert!(cards.iter().all(|c| c["status"] == "resolved"), "{cards:?}");
+}
