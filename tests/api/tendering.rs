@@ -993,7 +993,15 @@ async fn evaluate_award_and_file(app: &TestApp, w: &World, tender: &str, bidders
         r.json::<Value>().await.unwrap()["code"],
         "publicity_running"
     );
-    advance(app, 5 * 86400, None).await;
+    // past the publicity's end as the platform counted it (issue 14: a fixed 5 days fell short
+    // when the publicity crossed 元旦 and its possible bridging day)
+    let ends: DateTime<Utc> = serde_json::from_value(fin["publicity_ends_at"].clone()).unwrap();
+    advance(
+        app,
+        (ends - platform_now(app).await).num_seconds() + 60,
+        None,
+    )
+    .await;
     let r = app
         .post(
             &format!("/api/v1/tenders/{tender}/award"),
