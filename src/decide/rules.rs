@@ -173,14 +173,18 @@ pub async fn load_calendar(conn: &mut AsyncPgConnection) -> AppResult<Calendar> 
     Ok(cal)
 }
 
-/// `422 calendar_missing` for a period that reaches a year with no calendar.
+/// `422 calendar_missing` for a period that reaches a year the platform cannot count: one
+/// without the regulator's notice outside the provisional years (2004–2099, DECISIONS 114).
 pub fn calendar_missing(e: CalendarMissing) -> AppError {
     AppError::unprocessable(
         "calendar_missing",
         format!(
-            "the period reaches {}, for which the regulator has not entered the State Council's \
-             holiday notice (PUT /calendar/{})",
-            e.year, e.year
+            "the period reaches {}, outside the years counted provisionally ({}–{}) and without \
+             the State Council's holiday notice (PUT /calendar/{})",
+            e.year,
+            calendar::SEED_FIRST_YEAR,
+            calendar::PROVISIONAL_LAST_YEAR,
+            e.year
         ),
     )
 }

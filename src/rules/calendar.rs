@@ -450,15 +450,17 @@ pub const PROVISIONAL_SOURCE: &str = "provisional";
 pub const PROVISIONAL_BASIS: &str = "全国年节及纪念日放假办法（国务院令第795号）: statutory days off      computed (元旦, 春节 除夕–正月初三, 清明, 劳动节 5月1–2日, 端午, 中秋, 国庆 10月1–3日); the      调休 of the State Council's yearly notice is unknown";
 
 /// One statutory holiday of 国务院令第795号 第二条 in a year, with how far from it the yearly
-/// notice's 调休 may reach: weekdays up to `bridge` days away may become days off, weekend days
-/// up to `makeup` days away make-up working days. The margins cover every notice of 2004–2026
-/// (tested) with room to spare: 春节 and 国庆 make 7–9-day breaks with make-up days up to 8 days
-/// after (2025: 2月8日, 10月11日), 劳动节 5 days, the one-day holidays 3 with a bridging day.
+/// notice's 调休 may reach, in days before its first and after its last day: weekdays up to
+/// `bridge` away may become days off, weekend days up to `makeup` away make-up working days.
+/// The notices of 2008–2026 reached (bridging days off, before/after): 春节 0/4, 国庆 2/5,
+/// 劳动节 2/3, the one-day holidays 2/2; (make-up days): 春节 5/9, 国庆 4/9, 劳动节 8/9, the
+/// one-day holidays 4/5. The margins add a day or more to each (DECISIONS 111), and a unit test
+/// reads every notice since 2008 as if it were unknown.
 struct Statutory {
     name: &'static str,
     days: Vec<NaiveDate>,
-    bridge: u64,
-    makeup: u64,
+    bridge: (u64, u64),
+    makeup: (u64, u64),
 }
 
 fn statutory_holidays(year: i32) -> Vec<Statutory> {
@@ -484,16 +486,16 @@ fn statutory_holidays(year: i32) -> Vec<Statutory> {
     let one = |name, d: NaiveDate| Statutory {
         name,
         days: vec![d],
-        bridge: 3,
-        makeup: 8,
+        bridge: (3, 3),
+        makeup: (6, 8),
     };
     vec![
         one("元旦", ymd(1, 1)),
         Statutory {
             name: "春节",
             days: spring,
-            bridge: 6,
-            makeup: 12,
+            bridge: (1, 5),
+            makeup: (7, 12),
         },
         one(
             "清明",
@@ -502,16 +504,16 @@ fn statutory_holidays(year: i32) -> Vec<Statutory> {
         Statutory {
             name: "劳动节",
             days: vec![ymd(5, 1), ymd(5, 2)],
-            bridge: 4,
-            makeup: 10,
+            bridge: (3, 4),
+            makeup: (10, 11),
         },
         one("端午", date(LunarDay::from_ymd(y, 5, 5).get_solar_day())),
         one("中秋", date(LunarDay::from_ymd(y, 8, 15).get_solar_day())),
         Statutory {
             name: "国庆",
             days: vec![ymd(10, 1), ymd(10, 2), ymd(10, 3)],
-            bridge: 6,
-            makeup: 12,
+            bridge: (3, 6),
+            makeup: (6, 12),
         },
     ]
 }
@@ -545,22 +547,23 @@ pub fn provisional_year(year: i32) -> YearCalendar {
     }
     for s in &all {
         let (first, last) = (s.days[0], s.days[s.days.len() - 1]);
-        let from = first - Days::new(s.makeup);
-        for d in from
-            .iter_days()
-            .take_while(|d| *d <= last + Days::new(s.makeup))
-        {
+        let from = first - Days::new(s.makeup.0);
+        let to = last + Days::new(s.makeup.1);
+        for d in from.iter_days().take_while(|d| *d <= to) {
             if d.year() != year || holidays.contains(&d) {
                 continue;
             }
-            let away = if d < first {
-                (first - d).num_days()
+            let (away, bridge, makeup) = if d < first {
+                ((first - d).num_days(), s.bridge.0, s.makeup.0)
             } else {
-                (d - last).num_days()
+                ((d - last).num_days(), s.bridge.1, s.makeup.1)
             };
+            let away = away.unsigned_abs();
             if is_weekend(d) {
-                possible_workdays.insert(d);
-            } else if away <= s.bridge as i64 {
+                if away <= makeup {
+                    possible_workdays.insert(d);
+                }
+            } else if away <= bridge {
                 possible_days_off.insert(d);
             }
         }
