@@ -109,7 +109,7 @@ pub async fn key_holders(
 
 /// The owners of a warning card: `agency` — the accounts of the org running the tender (its
 /// agency, else the purchaser's org) that the card's tender or objection belongs to;
-/// `center_staff`, `supervisor`, `regulator` (the calendar cards) — every account of that role.
+/// `center_staff`, `supervisor` — every account of that role.
 pub async fn warning_owners(
     conn: &mut AsyncPgConnection,
     owner: &str,
@@ -128,7 +128,7 @@ pub async fn warning_owners(
             .load(conn)
             .await
         }
-        "center_staff" | "supervisor" | "regulator" => {
+        "center_staff" | "supervisor" => {
             diesel::sql_query(format!(
                 "SELECT {COLS} FROM users u WHERE u.role = $1 ORDER BY u.id"
             ))

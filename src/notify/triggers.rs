@@ -322,15 +322,9 @@ pub async fn warning_raised(
     .get_result(conn)
     .await
     .optional()?;
-    let subject = match code {
-        Some(c) => c.code,
-        // a calendar card's subject is its year (`…-000000002027`, supervise::warnings)
-        None if rule == "calendar_notice_missing" => format!(
-            "{}年节假日安排",
-            subject_id.simple().to_string().trim_start_matches('0')
-        ),
-        None => "社会监督意见".to_string(),
-    };
+    let subject = code
+        .map(|c| c.code)
+        .unwrap_or_else(|| "社会监督意见".to_string());
     let mail = templates::warning(level, rule, citation, &subject, due);
     queue(
         conn,

@@ -377,7 +377,7 @@ async fn a_card_asks_the_regulator_for_next_years_notice_from_the_first_of_novem
             .contains("/calendar/2027")
     );
     assert_eq!(c["due_at"], "2026-12-31T16:00:00.000000Z");
-    // the supervisors see it too; the regulator is mailed
+    // the supervisors see it too
     assert_eq!(calendar_cards(&app, &w.supervisor.token).await.len(), 1);
     // 2027-01-01 00:01 China time, still no notice: red
     let now = platform_now(&app).await;
