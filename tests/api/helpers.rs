@@ -55,7 +55,9 @@ pub async fn pg(url: &str) -> tokio_postgres::Client {
 /// clock of every sandbox test database starts at, so the suite can be run on a chosen date
 /// (issue 14: no test may depend on the machine's date).
 pub fn clock_start() -> Option<chrono::DateTime<chrono::Utc>> {
-    let v = std::env::var("GGZY_TEST_CLOCK_START").ok()?;
+    let v = std::env::var("GGZY_TEST_CLOCK_START")
+        .ok()
+        .filter(|v| !v.trim().is_empty())?;
     let at = chrono::DateTime::parse_from_rfc3339(v.trim())
         .unwrap_or_else(|e| panic!("GGZY_TEST_CLOCK_START={v:?} is not RFC 3339: {e}"));
     Some(at.with_timezone(&chrono::Utc))
