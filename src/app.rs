@@ -334,6 +334,7 @@ pub fn server(
                         .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
                 )
                 .default_service(web::to(not_found))
+                .wrap(from_fn(crate::http::calendar_note::note))
                 .wrap(from_fn(gate::gate))
                 .wrap(from_fn(gate::decorate))
                 .wrap(Compress::default())

@@ -85,8 +85,13 @@ pub async fn accept(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult
             let now = clock::now(c).await?;
             let rules = load_rules(c).await?;
             let cal = load_calendar(c).await?;
-            let due =
-                complaint_period_end(&rules, &cal, &regime, "complaint_acceptance_max", filed_at)?;
+            let due = complaint_period_end(
+                &rules,
+                &cal.earliest(),
+                &regime,
+                "complaint_acceptance_max",
+                filed_at,
+            )?;
             let late = now > due;
             let n = diesel::insert_into(complaint_acceptances::table)
                 .values((
@@ -190,7 +195,7 @@ pub async fn decide(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult
             let cal = load_calendar(c).await?;
             let due = complaint_period_end(
                 &rules,
-                &cal,
+                &cal.earliest(),
                 &regime,
                 "complaint_decision_max",
                 accepted_at,

@@ -133,8 +133,11 @@ pub async fn load_rules(conn: &mut AsyncPgConnection) -> AppResult<RuleSet> {
     RuleSet::from_rows(rows).map_err(|e| AppError::internal(anyhow::anyhow!("rule set: {e}")))
 }
 
-/// The calendar in force. In a sandbox database, years without a notice are filled
-/// provisionally with weekends (API.md "sandbox mode"); in production they stay missing.
+/// The calendar in force: the regulator's years, and every other year up to
+/// [`calendar::PROVISIONAL_LAST_YEAR`] provisional (国务院令第795号's statutory days off, the
+/// 调休 unknown; DOMAIN-RULES §8.12), in production and sandbox alike. A count that reads a
+/// provisional year marks the request, which then answers `"calendar": "provisional"`
+/// ([`crate::http::calendar_note`]).
 pub async fn load_calendar(conn: &mut AsyncPgConnection) -> AppResult<Calendar> {
     type Y = (i32, i32, Vec<NaiveDate>, Vec<NaiveDate>, String, bool);
     let rows: Vec<Y> = calendar_years::table
@@ -149,51 +152,39 @@ pub async fn load_calendar(conn: &mut AsyncPgConnection) -> AppResult<Calendar> 
         ))
         .load(conn)
         .await?;
-    // later versions overwrite earlier ones (ordered by version)
-    let mut cal = Calendar::from_years(rows.into_iter().map(
-        |(year, _, h, w, source, provisional)| YearCalendar {
-            year,
-            holidays: h.into_iter().collect::<BTreeSet<_>>(),
-            workdays: w.into_iter().collect::<BTreeSet<_>>(),
-            source,
-            provisional,
-        },
-    ));
-    if sandbox(conn).await? {
-        let last = cal
-            .years
-            .keys()
-            .next_back()
-            .copied()
-            .unwrap_or(calendar::SEED_LAST_YEAR);
-        for year in last + 1..=last + 10 {
-            cal.insert(calendar::provisional_year(year));
-        }
-    }
+    // later versions overwrite earlier ones (ordered by version); a stored row is the
+    // regulator's notice even if an old sandbox row says provisional (weekends only): those
+    // rows are ignored, so the year is computed from 795号 instead
+    let mut cal = Calendar::from_years(
+        rows.into_iter()
+            .filter(|(_, _, _, _, _, provisional)| !provisional)
+            .map(|(year, _, h, w, source, _)| YearCalendar {
+                year,
+                holidays: h.into_iter().collect::<BTreeSet<_>>(),
+                workdays: w.into_iter().collect::<BTreeSet<_>>(),
+                source,
+                provisional: false,
+                possible_days_off: BTreeSet::new(),
+                possible_workdays: BTreeSet::new(),
+            }),
+    )
+    .with_provisional_years();
+    cal.used_provisional = crate::http::calendar_note::current();
     Ok(cal)
 }
 
-#[derive(QueryableByName)]
-struct Sandbox {
-    #[diesel(sql_type = Bool)]
-    sandbox: bool,
-}
-
-async fn sandbox(conn: &mut AsyncPgConnection) -> AppResult<bool> {
-    let rows: Vec<Sandbox> = diesel::sql_query("SELECT sandbox FROM platform_mode")
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().next().is_some_and(|s| s.sandbox))
-}
-
-/// `422 calendar_missing` for a period that reaches a year with no calendar.
+/// `422 calendar_missing` for a period that reaches a year the platform cannot count: one
+/// without the regulator's notice outside the provisional years (2004–2099, DECISIONS 114).
 pub fn calendar_missing(e: CalendarMissing) -> AppError {
     AppError::unprocessable(
         "calendar_missing",
         format!(
-            "the period reaches {}, for which the regulator has not entered the State Council's \
-             holiday notice (PUT /calendar/{})",
-            e.year, e.year
+            "the period reaches {}, outside the years counted provisionally ({}–{}) and without \
+             the State Council's holiday notice (PUT /calendar/{})",
+            e.year,
+            calendar::SEED_FIRST_YEAR,
+            calendar::PROVISIONAL_LAST_YEAR,
+            e.year
         ),
     )
 }
@@ -407,10 +398,39 @@ pub struct CalendarView {
     pub holidays: Vec<NaiveDate>,
     /// Make-up working days on weekends (调休).
     pub workdays: Vec<NaiveDate>,
-    /// The notice it comes from.
+    /// The notice it comes from (`provisional` for a year without one).
     pub source: String,
-    /// Weekends only, no notice (sandbox).
+    /// No notice yet: the statutory days off of 国务院令第795号 only, the 调休 unknown.
     pub provisional: bool,
+    /// `notice` (the regulator entered the State Council's notice) or `provisional`.
+    pub status: String,
+    /// For a provisional year: what it is computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// For a provisional year: weekdays the notice may still make days off (counted as days off
+    /// by a minimum period, as working days by a due date owed to a party).
+    #[serde(default)]
+    pub possible_days_off: Vec<NaiveDate>,
+    /// For a provisional year: weekend days the notice may still make make-up working days.
+    #[serde(default)]
+    pub possible_workdays: Vec<NaiveDate>,
+}
+
+impl CalendarView {
+    fn provisional(y: &YearCalendar) -> CalendarView {
+        CalendarView {
+            year: y.year,
+            version: 0,
+            holidays: y.holidays.iter().copied().collect(),
+            workdays: y.workdays.iter().copied().collect(),
+            source: y.source.clone(),
+            provisional: true,
+            status: "provisional".into(),
+            basis: Some(calendar::PROVISIONAL_BASIS.into()),
+            possible_days_off: y.possible_days_off.iter().copied().collect(),
+            possible_workdays: y.possible_workdays.iter().copied().collect(),
+        }
+    }
 }
 
 /// Replace a year's calendar.
@@ -425,41 +445,58 @@ pub struct PutCalendarCmd {
     pub source: String,
 }
 
-async fn calendar_view(conn: &mut AsyncPgConnection, year: i32) -> AppResult<CalendarView> {
-    let (version, holidays, workdays, source, provisional): (
-        i32,
-        Vec<NaiveDate>,
-        Vec<NaiveDate>,
-        String,
-        bool,
-    ) = calendar_years::table
+/// The regulator's latest version of `year`, if any (old sandbox rows marked provisional, which
+/// were weekends only, are not a notice and are skipped).
+async fn stored_calendar(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+) -> AppResult<Option<CalendarView>> {
+    let row: Option<(i32, Vec<NaiveDate>, Vec<NaiveDate>, String)> = calendar_years::table
         .filter(calendar_years::year.eq(year))
+        .filter(calendar_years::provisional.eq(false))
         .order(calendar_years::version.desc())
         .select((
             calendar_years::version,
             calendar_years::holidays,
             calendar_years::workdays,
             calendar_years::source,
-            calendar_years::provisional,
         ))
         .first(conn)
         .await
-        .optional()?
-        .ok_or_else(|| AppError::not_found("calendar year"))?;
-    Ok(CalendarView {
-        year,
-        version,
-        holidays,
-        workdays,
-        source,
-        provisional,
-    })
+        .optional()?;
+    Ok(
+        row.map(|(version, holidays, workdays, source)| CalendarView {
+            year,
+            version,
+            holidays,
+            workdays,
+            source,
+            provisional: false,
+            status: "notice".into(),
+            basis: None,
+            possible_days_off: Vec::new(),
+            possible_workdays: Vec::new(),
+        }),
+    )
+}
+
+/// The year as the counts read it: the regulator's notice, else provisional (version 0).
+async fn calendar_view(conn: &mut AsyncPgConnection, year: i32) -> AppResult<CalendarView> {
+    if let Some(v) = stored_calendar(conn, year).await? {
+        return Ok(v);
+    }
+    Calendar::new()
+        .with_provisional_years()
+        .year(year)
+        .map(CalendarView::provisional)
+        .ok_or_else(|| AppError::not_found("calendar year"))
 }
 
 /// A year's holiday calendar.
 #[utoipa::path(get, path = "/api/v1/calendar/{year}", tag = "decide", security(("bearer" = [])),
     params(("year" = i32, Path, description = "year")),
-    responses((status = 200, body = CalendarView), (status = 404, body = Problem)))]
+    responses((status = 200, body = CalendarView, description = "the notice, or the year provisional (status provisional, version 0)"),
+              (status = 404, body = Problem, description = "a year outside 2004–2099 without a notice")))]
 pub async fn get_calendar(ctx: Ctx, path: web::Path<i32>) -> AppResult<HttpResponse> {
     let mut conn = ctx.conn().await?;
     Ok(HttpResponse::Ok().json(calendar_view(&mut conn, path.into_inner()).await?))
@@ -485,6 +522,8 @@ pub async fn put_calendar(
         workdays: cmd.workdays.iter().copied().collect(),
         source: cmd.source.trim().to_string(),
         provisional: false,
+        possible_days_off: BTreeSet::new(),
+        possible_workdays: BTreeSet::new(),
     };
     y.validate()
         .map_err(|e| AppError::unprocessable("invalid_calendar", e.to_string()))?;
@@ -507,6 +546,10 @@ pub async fn put_calendar(
                 .first(c)
                 .await?;
             let version = version.unwrap_or(0) + 1;
+            let replaced = match stored_calendar(c, year).await? {
+                Some(v) => json!({"version": v.version, "source": v.source}),
+                None => json!("provisional"),
+            };
             diesel::insert_into(calendar_years::table)
                 .values((
                     calendar_years::year.eq(year),
@@ -520,7 +563,8 @@ pub async fn put_calendar(
                 .execute(c)
                 .await?;
             let subject = Some(("calendar", year.to_string()));
-            let details = json!({"version": version, "holidays": y.holidays, "workdays": y.workdays, "source": y.source});
+            let details = json!({"version": version, "holidays": y.holidays, "workdays": y.workdays,
+                                 "source": y.source, "replaces": replaced});
             audit::record(c, &actor, "calendar.set", subject.clone(), details.clone()).await?;
             outbox::emit(c, Kind::Public, "calendar.set", subject, details).await?;
             calendar_view(c, year).await

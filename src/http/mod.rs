@@ -2,6 +2,7 @@
 //! request context, command bodies, client addresses and common response headers.
 
 pub mod body;
+pub mod calendar_note;
 pub mod client;
 pub mod ctx;
 pub mod gate;

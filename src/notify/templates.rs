@@ -243,6 +243,7 @@ pub fn warning_rule_zh(rule: &str) -> &str {
         "contract_overdue" => "签订合同逾期",
         "committee_redrawn" => "评标委员会成员被替换",
         "few_downloads" => "获取招标文件的单位不足三家",
+        "calendar_notice_missing" => "尚未录入国务院节假日安排通知（按法定节假日暂行计算）",
         other => other,
     }
 }

@@ -7,10 +7,21 @@
 //!   not a make-up working day (调休上班);
 //! - a period in 工作日 counts only working days, which need the State Council's yearly notice
 //!   including the make-up weekends. That notice is data (one [`YearCalendar`] per year, kept by
-//!   the regulator, `PUT /calendar/{year}`), never a weekday formula: a period that needs a year
-//!   with no calendar is refused with [`CalendarMissing`] (`422 calendar_missing`), never guessed.
+//!   the regulator, `PUT /calendar/{year}`), never a weekday formula.
+//! - a year without the notice is *provisional* (DOMAIN-RULES §8.12): its statutory days off are
+//!   fixed by 国务院令第795号 and computed here ([`statutory_days_off`], the lunar dates and the
+//!   清明 solar term by the 寿星 astronomical algorithms of `tyme4rs`); its 调休 is unknown, so
+//!   every weekday near a holiday may still become a day off and every weekend day near one a
+//!   make-up working day. Such a year is read the long way by default ([`Reading::Longest`]:
+//!   every possible day off is a day off, no make-up working day), so a minimum period is never
+//!   shorter than the notice can make it and a party's window never closes before the notice
+//!   could close it; a due date owed to a party can be read the short way
+//!   ([`Calendar::earliest`]). Only years outside [`SEED_FIRST_YEAR`]..=[`PROVISIONAL_LAST_YEAR`]
+//!   are [`CalendarMissing`] (`422 calendar_missing`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Serialize;
@@ -84,8 +95,29 @@ pub struct YearCalendar {
     pub workdays: BTreeSet<NaiveDate>,
     /// Where the data comes from.
     pub source: String,
-    /// Weekends only, no notice behind it (sandbox mode only).
+    /// No State Council notice behind it: the statutory days off of 国务院令第795号 only, the
+    /// 调休 unknown (DOMAIN-RULES §8.12).
     pub provisional: bool,
+    /// Provisional years only: weekdays near a holiday that the notice may still make days off
+    /// (bridging 调休 or 补休 for a holiday on a weekend).
+    pub possible_days_off: BTreeSet<NaiveDate>,
+    /// Provisional years only: weekend days near a holiday that the notice may still make
+    /// make-up working days (调休上班).
+    pub possible_workdays: BTreeSet<NaiveDate>,
+}
+
+/// How the unknown 调休 of a provisional year is read (DECISIONS 111).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reading {
+    /// Every possible day off is a day off and no weekend is a make-up working day: every
+    /// period ends on or after the day the notice can make it end (minimum periods, a party's
+    /// own window).
+    #[default]
+    Longest,
+    /// No possible day off is one and every possible make-up day is a working day: every
+    /// period ends on or before the day the notice can make it end (a due date owed to a party).
+    Shortest,
 }
 
 impl YearCalendar {
@@ -113,20 +145,61 @@ impl YearCalendar {
     }
 
     /// Whether `date` (which must be in this year) is a working day: a weekday that is not a
-    /// holiday, or a listed make-up working day.
-    fn is_working_day(&self, date: NaiveDate) -> bool {
+    /// holiday, or a listed make-up working day; on a provisional year as `reading` takes the
+    /// unknown 调休.
+    fn is_working_day(&self, date: NaiveDate, reading: Reading) -> bool {
         if self.workdays.contains(&date) {
             return true;
         }
-        !is_weekend(date) && !self.holidays.contains(&date)
+        if self.holidays.contains(&date) {
+            return false;
+        }
+        if !self.provisional {
+            return !is_weekend(date);
+        }
+        match reading {
+            Reading::Longest => !is_weekend(date) && !self.possible_days_off.contains(&date),
+            Reading::Shortest => !is_weekend(date) || self.possible_workdays.contains(&date),
+        }
     }
 }
+
+/// Set when a count read a provisional year; shared by the clones of one calendar so a request
+/// can say `"calendar": "provisional"` (it never takes part in equality).
+#[derive(Debug, Clone, Default)]
+pub struct ProvisionalUse(Arc<AtomicBool>);
+
+impl ProvisionalUse {
+    /// Whether a count has read a provisional year.
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+impl PartialEq for ProvisionalUse {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ProvisionalUse {}
 
 /// The regulator's calendar: the years it has data for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calendar {
     /// One calendar per year.
     pub years: BTreeMap<i32, YearCalendar>,
+    /// Years not in `years` but in [`SEED_FIRST_YEAR`]..=[`PROVISIONAL_LAST_YEAR`] are read as
+    /// provisional ([`provisional_year`]) instead of [`CalendarMissing`].
+    pub provisional_fallback: bool,
+    /// How provisional years are read.
+    pub reading: Reading,
+    /// Whether a count read a provisional year.
+    pub used_provisional: ProvisionalUse,
 }
 
 impl Calendar {
@@ -154,20 +227,49 @@ impl Calendar {
         self.years.insert(year.year, year)
     }
 
-    /// The calendar of `year`, if loaded.
+    /// This calendar with the years without a notice read as provisional.
+    pub fn with_provisional_years(mut self) -> Calendar {
+        self.provisional_fallback = true;
+        self
+    }
+
+    /// The same calendar read the short way ([`Reading::Shortest`]), for a due date owed to a
+    /// party (e.g. a reply); it shares the provisional-use flag with `self`.
+    pub fn earliest(&self) -> Calendar {
+        Calendar {
+            reading: Reading::Shortest,
+            ..self.clone()
+        }
+    }
+
+    /// The calendar of `year`: the regulator's, or the provisional one if this calendar falls
+    /// back to them.
     pub fn year(&self, year: i32) -> Option<&YearCalendar> {
-        self.years.get(&year)
+        self.years.get(&year).or_else(|| {
+            self.provisional_fallback
+                .then(|| PROVISIONAL_YEARS.get(&year))
+                .flatten()
+        })
+    }
+
+    /// Whether a count on this calendar has read a provisional year.
+    pub fn used_provisional(&self) -> bool {
+        self.used_provisional.get()
     }
 
     fn year_of(&self, date: NaiveDate) -> Result<&YearCalendar, CalendarMissing> {
-        self.years
-            .get(&date.year())
-            .ok_or(CalendarMissing { year: date.year() })
+        let y = self
+            .year(date.year())
+            .ok_or(CalendarMissing { year: date.year() })?;
+        if y.provisional {
+            self.used_provisional.set();
+        }
+        Ok(y)
     }
 
     /// Whether `date` is a working day (a weekday that is not a holiday, or a make-up workday).
     pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, CalendarMissing> {
-        Ok(self.year_of(date)?.is_working_day(date))
+        Ok(self.year_of(date)?.is_working_day(date, self.reading))
     }
 
     /// Whether `date` is a rest day (a holiday, or a weekend that is not a make-up workday).
@@ -330,22 +432,159 @@ pub fn seed_years() -> Vec<YearCalendar> {
                     "chinese_holiday crate {CHINESE_HOLIDAY_VERSION}: 国务院办公厅关于{year}年部分节假日安排的通知"
                 ),
                 provisional: false,
+                possible_days_off: BTreeSet::new(),
+                possible_workdays: BTreeSet::new(),
             }
         })
         .collect()
 }
 
-/// A weekends-only calendar for a year without a notice, marked provisional (sandbox mode
-/// only: production refuses such periods with [`CalendarMissing`]).
+/// The last year read as provisional when the regulator has no notice for it; later years are
+/// [`CalendarMissing`] (no period of the platform reaches them).
+pub const PROVISIONAL_LAST_YEAR: i32 = 2099;
+
+/// The `source` of a provisional year (API.md: `source: "provisional"`).
+pub const PROVISIONAL_SOURCE: &str = "provisional";
+
+/// What a provisional year is computed from, as `GET /calendar/{year}` shows it.
+pub const PROVISIONAL_BASIS: &str = "全国年节及纪念日放假办法（国务院令第795号）: statutory days off      computed (元旦, 春节 除夕–正月初三, 清明, 劳动节 5月1–2日, 端午, 中秋, 国庆 10月1–3日); the      调休 of the State Council's yearly notice is unknown";
+
+/// One statutory holiday of 国务院令第795号 第二条 in a year, with how far from it the yearly
+/// notice's 调休 may reach, in days before its first and after its last day: weekdays up to
+/// `bridge` away may become days off, weekend days up to `makeup` away make-up working days.
+/// The notices of 2008–2026 reached (bridging days off, before/after): 春节 0/4, 国庆 2/5,
+/// 劳动节 2/3, the one-day holidays 2/2; (make-up days): 春节 5/9, 国庆 4/9, 劳动节 8/9, the
+/// one-day holidays 4/5. The margins add a day or more to each (DECISIONS 111), and a unit test
+/// reads every notice since 2008 as if it were unknown.
+struct Statutory {
+    name: &'static str,
+    days: Vec<NaiveDate>,
+    bridge: (u64, u64),
+    makeup: (u64, u64),
+}
+
+fn statutory_holidays(year: i32) -> Vec<Statutory> {
+    use tyme4rs::tyme::Tyme;
+    use tyme4rs::tyme::lunar::LunarDay;
+    use tyme4rs::tyme::solar::{SolarDay, SolarTerm};
+
+    let date = |s: SolarDay| {
+        NaiveDate::from_ymd_opt(
+            i32::try_from(s.get_year()).expect("year"),
+            u32::try_from(s.get_month()).expect("month"),
+            u32::try_from(s.get_day()).expect("day"),
+        )
+        .expect("tyme4rs gives valid dates")
+    };
+    let ymd = |m, d| NaiveDate::from_ymd_opt(year, m, d).expect("valid date");
+    let y = year as isize;
+    // 除夕 is the day before 正月初一 (the last day of the twelfth month, 29 or 30 days long)
+    let new_year = date(LunarDay::from_ymd(y, 1, 1).get_solar_day());
+    let eve = date(LunarDay::from_ymd(y, 1, 1).get_solar_day().next(-1));
+    let spring: Vec<NaiveDate> = eve.iter_days().take(4).collect();
+    debug_assert_eq!(spring[1], new_year);
+    let one = |name, d: NaiveDate| Statutory {
+        name,
+        days: vec![d],
+        bridge: (3, 3),
+        makeup: (6, 8),
+    };
+    vec![
+        one("元旦", ymd(1, 1)),
+        Statutory {
+            name: "春节",
+            days: spring,
+            bridge: (1, 5),
+            makeup: (7, 12),
+        },
+        one(
+            "清明",
+            date(SolarTerm::from_name(y, "清明").get_solar_day()),
+        ),
+        Statutory {
+            name: "劳动节",
+            days: vec![ymd(5, 1), ymd(5, 2)],
+            bridge: (3, 4),
+            makeup: (10, 11),
+        },
+        one("端午", date(LunarDay::from_ymd(y, 5, 5).get_solar_day())),
+        one("中秋", date(LunarDay::from_ymd(y, 8, 15).get_solar_day())),
+        Statutory {
+            name: "国庆",
+            days: vec![ymd(10, 1), ymd(10, 2), ymd(10, 3)],
+            bridge: (3, 6),
+            makeup: (6, 12),
+        },
+    ]
+}
+
+/// The statutory days off of `year` under 国务院令第795号 第二条 (DOMAIN-RULES §8.12), by
+/// holiday name, computed: the lunar dates (除夕–正月初三, 端午 五月初五, 中秋 八月十五) and the
+/// 清明 solar term by astronomy, never typed in.
+pub fn statutory_days_off(year: i32) -> Vec<(&'static str, Vec<NaiveDate>)> {
+    statutory_holidays(year)
+        .into_iter()
+        .map(|s| (s.name, s.days))
+        .collect()
+}
+
+/// The provisional calendar of a year without the State Council's notice: its statutory days
+/// off, and the days its 调休 may still change ([`YearCalendar::possible_days_off`],
+/// [`YearCalendar::possible_workdays`]). The 元旦 of the next year counts too: its bridging
+/// days may fall at the end of this December.
 pub fn provisional_year(year: i32) -> YearCalendar {
+    let mut holidays = BTreeSet::new();
+    let mut possible_days_off = BTreeSet::new();
+    let mut possible_workdays = BTreeSet::new();
+    let mut all = statutory_holidays(year);
+    all.extend(
+        statutory_holidays(year + 1)
+            .into_iter()
+            .filter(|s| s.name == "元旦"),
+    );
+    for s in &all {
+        holidays.extend(s.days.iter().copied().filter(|d| d.year() == year));
+    }
+    for s in &all {
+        let (first, last) = (s.days[0], s.days[s.days.len() - 1]);
+        let from = first - Days::new(s.makeup.0);
+        let to = last + Days::new(s.makeup.1);
+        for d in from.iter_days().take_while(|d| *d <= to) {
+            if d.year() != year || holidays.contains(&d) {
+                continue;
+            }
+            let (away, bridge, makeup) = if d < first {
+                ((first - d).num_days(), s.bridge.0, s.makeup.0)
+            } else {
+                ((d - last).num_days(), s.bridge.1, s.makeup.1)
+            };
+            let away = away.unsigned_abs();
+            if is_weekend(d) {
+                if away <= makeup {
+                    possible_workdays.insert(d);
+                }
+            } else if away <= bridge {
+                possible_days_off.insert(d);
+            }
+        }
+    }
     YearCalendar {
         year,
-        holidays: BTreeSet::new(),
+        holidays,
         workdays: BTreeSet::new(),
-        source: format!("provisional: weekends only, no State Council notice for {year} (sandbox)"),
+        source: PROVISIONAL_SOURCE.to_string(),
         provisional: true,
+        possible_days_off,
+        possible_workdays,
     }
 }
+
+/// The provisional calendars of [`SEED_FIRST_YEAR`]..=[`PROVISIONAL_LAST_YEAR`], computed once.
+static PROVISIONAL_YEARS: LazyLock<BTreeMap<i32, YearCalendar>> = LazyLock::new(|| {
+    (SEED_FIRST_YEAR..=PROVISIONAL_LAST_YEAR)
+        .map(|y| (y, provisional_year(y)))
+        .collect()
+});
 
 #[cfg(test)]
 mod tests {
@@ -529,34 +768,219 @@ mod tests {
 
     #[test]
     fn missing_year_is_refused_not_guessed() {
+        // without the provisional fallback (pure data) a year with no row is missing
         let c = cal();
         assert_eq!(
             c.is_working_day(d(2027, 3, 1)),
             Err(CalendarMissing { year: 2027 })
         );
-        // A 20-日 period from 2026-12-20 ends in 2027.
         assert_eq!(
             c.period_end(d(2026, 12, 20), 20, Unit::Day),
-            Err(CalendarMissing { year: 2027 })
-        );
-        assert_eq!(
-            c.period_end(d(2026, 12, 28), 5, Unit::WorkingDay),
             Err(CalendarMissing { year: 2027 })
         );
         assert_eq!(
             Calendar::new().period_end(d(2026, 3, 3), 1, Unit::Day),
             Err(CalendarMissing { year: 2026 })
         );
-        // A provisional year (sandbox) makes 2027 countable by weekends alone.
-        let mut sandbox = c.clone();
-        sandbox.insert(provisional_year(2027));
-        assert!(sandbox.year(2027).expect("2027").provisional);
-        // 2027-01-01 is a Friday: no holiday data, so it counts as a working day.
-        assert_eq!(sandbox.is_working_day(d(2027, 1, 1)), Ok(true));
+        // with it, only years past PROVISIONAL_LAST_YEAR (or before the seed) are missing
+        let p = cal().with_provisional_years();
+        assert!(p.year(2027).expect("2027").provisional);
+        assert!(!p.year(2026).expect("2026").provisional);
         assert_eq!(
-            sandbox.period_end(d(2026, 12, 20), 20, Unit::Day),
+            p.is_working_day(d(2100, 3, 1)),
+            Err(CalendarMissing { year: 2100 })
+        );
+        assert!(p.is_working_day(d(2099, 3, 2)).is_ok());
+    }
+
+    #[test]
+    fn statutory_days_off_are_computed_and_match_the_2025_and_2026_notices() {
+        // 795号 in force 2025-01-01: every statutory day off is a holiday of the notice.
+        let c = cal();
+        for year in [2025, 2026] {
+            let days = statutory_days_off(year);
+            assert_eq!(
+                days.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                ["元旦", "春节", "清明", "劳动节", "端午", "中秋", "国庆"]
+            );
+            assert_eq!(days.iter().map(|(_, v)| v.len()).sum::<usize>(), 13);
+            for (name, dates) in &days {
+                for date in dates {
+                    assert!(
+                        c.year(year).expect("seeded").holidays.contains(date),
+                        "{name} {date} is a holiday of the {year} notice"
+                    );
+                }
+            }
+        }
+        let get = |y, name| {
+            statutory_days_off(y)
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .expect("holiday")
+                .1
+        };
+        // 2025: 除夕 1月28日, 清明 4月4日, 端午 5月31日, 中秋 10月6日
+        assert_eq!(get(2025, "春节")[0], d(2025, 1, 28));
+        assert_eq!(get(2025, "清明"), vec![d(2025, 4, 4)]);
+        assert_eq!(get(2025, "端午"), vec![d(2025, 5, 31)]);
+        assert_eq!(get(2025, "中秋"), vec![d(2025, 10, 6)]);
+        // 2026: 除夕 2月16日, 清明 4月5日, 端午 6月19日, 中秋 9月25日
+        assert_eq!(get(2026, "春节"), range(d(2026, 2, 16), d(2026, 2, 19)));
+        assert_eq!(get(2026, "清明"), vec![d(2026, 4, 5)]);
+        assert_eq!(get(2026, "端午"), vec![d(2026, 6, 19)]);
+        assert_eq!(get(2026, "中秋"), vec![d(2026, 9, 25)]);
+        // the lunar and solar-term dates of the older notices too (statutory since 2008):
+        // 正月初一, 清明, 端午, 中秋 are holidays of every notice 2008–2026
+        for year in 2008..=2026 {
+            let y = c.year(year).expect("seeded");
+            assert!(y.holidays.contains(&get(year, "春节")[1]), "初一 {year}");
+            for name in ["清明", "端午", "中秋"] {
+                let day = get(year, name)[0];
+                assert!(y.holidays.contains(&day), "{name} {year}: {day}");
+            }
+        }
+        // 2027: 元旦 Fri 1月1日, 除夕 2月5日, 清明 4月5日, 端午 6月9日, 中秋 9月15日
+        assert_eq!(get(2027, "元旦"), vec![d(2027, 1, 1)]);
+        assert_eq!(get(2027, "春节"), range(d(2027, 2, 5), d(2027, 2, 8)));
+        assert_eq!(get(2027, "清明"), vec![d(2027, 4, 5)]);
+        assert_eq!(get(2027, "端午"), vec![d(2027, 6, 9)]);
+        assert_eq!(get(2027, "中秋"), vec![d(2027, 9, 15)]);
+    }
+
+    /// Days off no yearly notice under 795号 can make: the 2015 抗战胜利70周年 commemoration
+    /// (国务院 2015-05) and the 2020 Spring Festival extension for the epidemic (国办发明电〔2020〕1号),
+    /// each a separate State Council act; a regulator enters such an act with `PUT /calendar`.
+    const ONE_OFF_DAYS_OFF: [(i32, u32, u32); 5] = [
+        (2015, 9, 3),
+        (2015, 9, 4),
+        (2020, 1, 31),
+        (2020, 2, 1),
+        (2020, 2, 2),
+    ];
+
+    #[test]
+    fn the_possible_tiaoxiu_covers_every_notice_since_2008() {
+        // Read each real notice as if it were unknown: its days off lie in the statutory days,
+        // the weekends or the possible days off; its make-up days in the possible make-up days.
+        let c = cal();
+        for year in 2008..=2026 {
+            let real = c.year(year).expect("seeded");
+            let p = provisional_year(year);
+            p.validate().expect("consistent");
+            for h in &real.holidays {
+                if ONE_OFF_DAYS_OFF.contains(&(h.year(), h.month(), h.day())) {
+                    continue;
+                }
+                assert!(
+                    p.holidays.contains(h) || is_weekend(*h) || p.possible_days_off.contains(h),
+                    "{year}: day off {h} not foreseen"
+                );
+            }
+            for w in &real.workdays {
+                if *w == d(2015, 9, 6) {
+                    continue; // the make-up day of the 2015 commemoration
+                }
+                assert!(
+                    p.possible_workdays.contains(w),
+                    "{year}: make-up day {w} not foreseen"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_provisional_year_counts_minimums_long_and_due_dates_short() {
+        // The real 2025 and 2026 notices lie between the two readings of the same years taken
+        // as provisional, for every start and period length: Shortest ≤ notice ≤ Longest.
+        let real = cal();
+        let mut prov = Calendar::new().with_provisional_years();
+        prov.insert(cal().year(2024).expect("2024").clone());
+        let long = prov.clone();
+        let short = prov.earliest();
+        for start in range(d(2025, 1, 1), d(2026, 10, 31)) {
+            for n in [1, 3, 5, 7, 10, 15, 20, 30] {
+                for unit in [Unit::Day, Unit::WorkingDay] {
+                    let r = real.period_end(start, n, unit).expect("seeded");
+                    let l = long.period_end(start, n, unit).expect("provisional");
+                    let s = short.period_end(start, n, unit).expect("provisional");
+                    assert!(s <= r && r <= l, "{start} +{n} {unit:?}: {s} {r} {l}");
+                }
+            }
+        }
+        assert!(long.used_provisional() && short.used_provisional());
+        assert!(!real.used_provisional());
+    }
+
+    #[test]
+    fn year_2027_is_provisional_with_new_year_a_holiday() {
+        let c = cal().with_provisional_years();
+        assert!(!c.used_provisional());
+        let y = c.year(2027).expect("2027");
+        assert_eq!(y.source, "provisional");
+        assert!(y.workdays.is_empty());
+        // 元旦 2027-01-01 (a Friday) is a day off, not a working day
+        assert_eq!(c.is_working_day(d(2027, 1, 1)), Ok(false));
+        assert!(
+            c.used_provisional(),
+            "the count says it read a provisional year"
+        );
+        // Mon 2027-01-04 may be a bridging day: a minimum counts it as a day off ...
+        assert_eq!(c.is_working_day(d(2027, 1, 4)), Ok(false));
+        // ... a due date as a working day, and the weekend after 元旦 as make-up days
+        assert_eq!(c.earliest().is_working_day(d(2027, 1, 4)), Ok(true));
+        assert_eq!(c.earliest().is_working_day(d(2027, 1, 2)), Ok(true));
+        // documents from 2026-12-20, 20 日: 2027-01-09 is a Saturday → Mon 01-11
+        assert_eq!(
+            c.period_end(d(2026, 12, 20), 20, Unit::Day),
             Ok(d(2027, 1, 11))
         );
+        // 5 工作日 from Mon 2026-12-28: 12-29, 12-30, 12-31, (元旦, weekend, 01-04 possible
+        // bridging day) 01-05, 01-06
+        assert_eq!(
+            c.period_end(d(2026, 12, 28), 5, Unit::WorkingDay),
+            Ok(d(2027, 1, 6))
+        );
+        assert_eq!(
+            c.earliest()
+                .period_end(d(2026, 12, 28), 5, Unit::WorkingDay),
+            Ok(d(2027, 1, 3))
+        );
+        // 春节 2027: 除夕 Fri 02-05 to 初三 Mon 02-08, a 20-日 period ending in it moves out of
+        // every possible bridging day
+        let end = c.period_end(d(2027, 1, 17), 20, Unit::Day).expect("2027");
+        assert!(end > d(2027, 2, 8), "{end}");
+        assert!(!y.possible_days_off.contains(&end) && !y.holidays.contains(&end));
+    }
+
+    #[test]
+    fn a_far_year_is_provisional_too() {
+        let c = cal().with_provisional_years();
+        let y = c.year(2061).expect("2061");
+        assert!(y.provisional);
+        assert_eq!(y.holidays.len(), 13);
+        for m in [(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)] {
+            assert!(y.holidays.contains(&d(2061, m.0, m.1)), "{m:?}");
+        }
+        // 2061: 正月初一 1月21日 (除夕 1月20日), two Metonic cycles after 2023 (1月22日)
+        let spring = statutory_days_off(2061)
+            .into_iter()
+            .find(|(n, _)| *n == "春节")
+            .expect("春节")
+            .1;
+        assert_eq!(spring, range(d(2061, 1, 20), d(2061, 1, 23)));
+        // a 10-工作日 minimum across 国庆 skips the holidays and every possible bridging day
+        let end = c
+            .period_end(d(2061, 9, 28), 10, Unit::WorkingDay)
+            .expect("2061");
+        let counted: Vec<_> = range(d(2061, 9, 29), end)
+            .into_iter()
+            .filter(|x| c.is_working_day(*x).expect("2061"))
+            .collect();
+        assert_eq!(counted.len(), 10);
+        assert!(counted.iter().all(|x| !y.possible_days_off.contains(x)
+            && !y.holidays.contains(x)
+            && !is_weekend(*x)));
     }
 
     #[test]

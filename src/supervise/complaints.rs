@@ -292,8 +292,13 @@ pub async fn file(ctx: Ctx, body: Command) -> AppResult<HttpResponse> {
             };
             let rules = load_rules(c).await?;
             let cal = load_calendar(c).await?;
-            let acceptance_due =
-                complaint_period_end(&rules, &cal, regime, "complaint_acceptance_max", now)?;
+            let acceptance_due = complaint_period_end(
+                &rules,
+                &cal.earliest(),
+                regime,
+                "complaint_acceptance_max",
+                now,
+            )?;
             diesel::insert_into(complaints::table)
                 .values((
                     complaints::id.eq(id),
@@ -428,7 +433,7 @@ pub async fn list(ctx: Ctx, query: web::Query<ComplaintQuery>) -> AppResult<Http
     for r in rows {
         let acceptance_due = complaint_period_end(
             &rules,
-            &cal,
+            &cal.earliest(),
             &r.regime,
             "complaint_acceptance_max",
             r.filed_at,

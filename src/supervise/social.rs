@@ -588,7 +588,9 @@ pub async fn observe(ctx: Ctx, body: Command) -> AppResult<HttpResponse> {
             let now = clock::now(c).await?;
             let answer_due = if cmd.kind == "concern" {
                 let cal = load_calendar(c).await?;
+                // a due date owed to the social supervisor: the short reading (DECISIONS 111)
                 let last = cal
+                    .earliest()
                     .period_end(
                         china_date(now),
                         CONCERN_ANSWER_WORKING_DAYS,

@@ -14,7 +14,10 @@
 //! - no contract 30 日 after the award → red (招标投标法 第四十六条);
 //! - a committee member replaced (re-drawn) → yellow (招标投标法实施条例 第四十六条);
 //! - fewer than three organisations obtained the documents 3 日 before the deadline → yellow
-//!   (招标投标法 第二十八条).
+//!   (招标投标法 第二十八条);
+//! - from 1 November (China time) while next year has no State Council holiday notice → yellow,
+//!   and from 1 January while the current year still has none → red, owned by the regulator,
+//!   naming the year ([`calendar_rules`]; issue 14: such a year is counted provisionally).
 
 use std::collections::HashSet;
 
@@ -173,8 +176,49 @@ fn rules() -> Vec<String> {
     ]
 }
 
+/// The subject of a calendar card: the year as a fixed UUID (`…-000000002027`), so a year has
+/// one card per level.
+const CALENDAR_SUBJECT: &str = "('00000000-0000-0000-0000-' || lpad(y.year::text, 12, '0'))::uuid";
+
+/// The calendar cards (`$1` is the platform time): the State Council's notice of a year is
+/// data the regulator enters (`PUT /calendar/{year}`); without it the year is provisional
+/// (DOMAIN-RULES §8.12: its 调休 unknown, minimum periods counted the long way). The notice
+/// normally comes out in November, so the card is raised from 1 November for next year (yellow,
+/// due at its 1 January) and turns red while a year under way still has none.
+fn calendar_rules() -> Vec<String> {
+    let card = |level: &str, rule: &str, year: &str, cond: &str| {
+        format!(
+            "SELECT gen_random_uuid(), '{level}', '{rule}', '全国年节及纪念日放假办法 第二条', \
+                    'calendar', {CALENDAR_SUBJECT}, 'regulator', $1, \
+                    make_timestamptz(y.year, 1, 1, 0, 0, 0, 'Asia/Shanghai'), \
+                    jsonb_build_object('year', y.year, 'calendar', 'provisional', \
+                        'action', format('enter the State Council''s holiday notice for %s \
+                                          (PUT /api/v1/calendar/%s)', y.year, y.year), \
+                        'basis', '国务院令第795号: statutory days off only, 调休 unknown') \
+             FROM (SELECT {year} AS year) y \
+             WHERE {cond} AND NOT EXISTS \
+                 (SELECT 1 FROM calendar_years c WHERE c.year = y.year AND NOT c.provisional)"
+        )
+    };
+    let this_year = "extract(year FROM $1 AT TIME ZONE 'Asia/Shanghai')::int";
+    vec![
+        card(
+            "yellow",
+            "calendar_notice_missing",
+            &format!("{this_year} + 1"),
+            "extract(month FROM $1 AT TIME ZONE 'Asia/Shanghai') >= 11",
+        ),
+        card("red", "calendar_notice_missing", this_year, "true"),
+    ]
+}
+
 /// Closes the open cards whose cause went away (`$1` is the platform time).
 const AUTO_RESOLVE: &[&str] = &[
+    "UPDATE warnings w SET status = 'resolved', resolved_at = $1, \
+            resolution = jsonb_build_object('by', 'scan', 'notice', c.source, 'version', c.version) \
+     FROM calendar_years c \
+     WHERE w.status = 'open' AND w.rule = 'calendar_notice_missing' AND NOT c.provisional \
+       AND w.subject_id = ('00000000-0000-0000-0000-' || lpad(c.year::text, 12, '0'))::uuid",
     "UPDATE warnings w SET status = 'resolved', resolved_at = $1, \
             resolution = jsonb_build_object('by', 'scan', 'answered_at', o.answered_at) \
      FROM observations o \
@@ -204,7 +248,7 @@ pub async fn scan(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> anyhow::R
             .await?;
     }
     let mut raised = 0;
-    for select in rules() {
+    for select in rules().into_iter().chain(calendar_rules()) {
         let rows: Vec<Raised> = diesel::sql_query(format!("{INSERT}{select}{ON_CONFLICT}"))
             .bind::<Timestamptz, _>(now)
             .load(conn)

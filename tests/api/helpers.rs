@@ -53,6 +53,34 @@ pub async fn pg(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// `GGZY_TEST_CLOCK_START` (RFC 3339, e.g. `2026-12-31T23:59:59+08:00`): the instant the platform
+/// clock of every sandbox test database starts at, so the suite can be run on a chosen date
+/// (issue 14: no test may depend on the machine's date).
+pub fn clock_start() -> Option<chrono::DateTime<chrono::Utc>> {
+    let v = std::env::var("GGZY_TEST_CLOCK_START")
+        .ok()
+        .filter(|v| !v.trim().is_empty())?;
+    let at = chrono::DateTime::parse_from_rfc3339(v.trim())
+        .unwrap_or_else(|e| panic!("GGZY_TEST_CLOCK_START={v:?} is not RFC 3339: {e}"));
+    Some(at.with_timezone(&chrono::Utc))
+}
+
+/// Starts the platform clock of a fresh (not yet served) database at `at`: running from there
+/// when `at` is ahead of the database clock, frozen at `at` when it is behind (the offset never
+/// goes negative; tests move a frozen clock with `ggzy_advance_clock` as usual).
+pub async fn start_clock_at(db: &TestDb, at: chrono::DateTime<chrono::Utc>) {
+    let c = pg(&db.url).await;
+    c.execute(
+        "UPDATE platform_clock SET \
+           offset_us = greatest(0, (extract(epoch FROM ($1::text::timestamptz - clock_timestamp())) * 1e6)::bigint), \
+           frozen_at = CASE WHEN $1::text::timestamptz < clock_timestamp() THEN $1::text::timestamptz END, \
+           updated_at = clock_timestamp()",
+        &[&at.to_rfc3339()],
+    )
+    .await
+    .unwrap();
+}
+
 /// A database of its own, dropped at the end of the test.
 pub struct TestDb {
     pub name: String,
@@ -190,8 +218,22 @@ impl TestApp {
 
     pub async fn spawn_with(sandbox: bool) -> TestApp {
         let db = TestDb::new().await;
+        // issue 14: the whole suite can run at another instant of the platform clock (sandbox
+        // databases only: production's clock is the machine's and never moves)
+        if let Some(at) = clock_start().filter(|_| sandbox) {
+            start_clock_at(&db, at).await;
+        }
         let data_dir = std::env::temp_dir().join(format!("ggzy-test-{}", Uuid::new_v4().simple()));
         let config = test_config(&db, data_dir.clone(), sandbox);
+        TestApp::start_on(db, data_dir, config).await
+    }
+
+    /// A sandbox app whose platform clock starts at `at` (whatever `GGZY_TEST_CLOCK_START` says).
+    pub async fn spawn_at(at: chrono::DateTime<chrono::Utc>) -> TestApp {
+        let db = TestDb::new().await;
+        start_clock_at(&db, at).await;
+        let data_dir = std::env::temp_dir().join(format!("ggzy-test-{}", Uuid::new_v4().simple()));
+        let config = test_config(&db, data_dir.clone(), true);
         TestApp::start_on(db, data_dir, config).await
     }
 

@@ -241,7 +241,12 @@ async fn every_release_and_record_validates_and_each_tag_the_platform_emits_appe
     let fin = finalize(&app, &w, &tender).await;
     let winner = fin["candidates"][0]["bid_id"].as_str().unwrap().to_string();
     assert_eq!(winner, ids[2]);
-    advance(&app, 4 * 86400, None).await;
+    // past the result notice as the platform counted it (a fixed 4 days fell short across 元旦
+    // 2027 and its possible bridging day: issue 14 item 9)
+    let ends: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(fin["publicity_ends_at"].clone()).unwrap();
+    let now = crate::tendering::platform_now(&app).await;
+    advance(&app, (ends - now).num_seconds() + 60, None).await;
     let r = app
         .post(
             &format!("/api/v1/tenders/{tender}/award"),

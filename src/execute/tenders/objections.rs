@@ -154,8 +154,9 @@ pub async fn raise(ctx: Ctx, path: web::Path<Uuid>, body: Command) -> AppResult<
             if !violations.is_empty() {
                 return Err(AppError::violations(violations));
             }
-            let due: DateTime<Utc> = schedule::objection_reply_due(&rules, &cal, stage, now)
-                .map_err(calendar_missing)?;
+            let due: DateTime<Utc> =
+                schedule::objection_reply_due(&rules, &cal.earliest(), stage, now)
+                    .map_err(calendar_missing)?;
             let oid = Uuid::now_v7();
             diesel::insert_into(objections::table)
                 .values((
