@@ -6,7 +6,7 @@
 //! the remembered head. Duplicates (two entries for one branch, one recipient for two) are
 //! refused. The checks on the entries are a pure function ([`check_holder_entries`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -20,6 +20,8 @@ use super::seal::Recipients;
 use crate::core::signing;
 use crate::transparency::merkle::{self, Hash};
 use crate::transparency::topics::{self, HOLDER_KEY_TOPIC};
+// the log answers are read as `ggzy log verify` reads them (one parser for both verifiers)
+use crate::transparency::verify::{hash_of, load_state, path_of};
 
 /// How long a sealer waits for the holder-key entries to be in a signed head (the sequencer
 /// signs asynchronously, a few tens of milliseconds after the registration commits).
@@ -166,32 +168,6 @@ impl Client {
         }
         serde_json::from_str(&body).with_context(|| format!("{url} did not answer JSON"))
     }
-}
-
-fn hash_of(v: &Value, what: &str) -> anyhow::Result<Hash> {
-    v.as_str()
-        .and_then(|s| hex::decode(s).ok())
-        .and_then(|b| b.try_into().ok())
-        .with_context(|| format!("{what} is not a hex SHA-256"))
-}
-
-fn path_of(v: &Value, what: &str) -> anyhow::Result<Vec<Hash>> {
-    v.as_array()
-        .with_context(|| format!("{what} is missing"))?
-        .iter()
-        .map(|h| hash_of(h, what))
-        .collect()
-}
-
-fn load_state(path: &Path) -> anyhow::Result<Option<Value>> {
-    if !path.exists() {
-        return Ok(None);
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text)
-        .map(Some)
-        .with_context(|| format!("{} is not a saved tree head", path.display()))
 }
 
 /// A signed head checked against the trusted key and the saved head.

@@ -129,7 +129,8 @@ impl Client {
     }
 }
 
-fn hash_of(v: &Value, what: &str) -> anyhow::Result<Hash> {
+/// A hex SHA-256 of a log answer (a root, a proof step), named `what` in the error.
+pub fn hash_of(v: &Value, what: &str) -> anyhow::Result<Hash> {
     let s = v.as_str().with_context(|| format!("{what} is missing"))?;
     hex::decode(s)
         .ok()
@@ -142,7 +143,8 @@ fn size_of(v: &Value, what: &str) -> anyhow::Result<u64> {
         .with_context(|| format!("{what} is not a non-negative integer"))
 }
 
-fn path_of(v: &Value, what: &str) -> anyhow::Result<Vec<Hash>> {
+/// A proof's list of hex SHA-256 steps, named `what` in the error.
+pub fn path_of(v: &Value, what: &str) -> anyhow::Result<Vec<Hash>> {
     v.as_array()
         .with_context(|| format!("{what} is missing"))?
         .iter()
@@ -150,7 +152,8 @@ fn path_of(v: &Value, what: &str) -> anyhow::Result<Vec<Hash>> {
         .collect()
 }
 
-fn load_state(path: &Path) -> anyhow::Result<Option<Value>> {
+/// A remembered tree head (a witness's state file), if the file exists.
+pub fn load_state(path: &Path) -> anyhow::Result<Option<Value>> {
     if !path.exists() {
         return Ok(None);
     }
