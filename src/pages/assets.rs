@@ -94,10 +94,7 @@ pub async fn serve(path: web::Path<String>) -> Result<HttpResponse, AppError> {
             header::CONTENT_TYPE,
             HeaderValue::from_static(asset.content_type),
         ))
-        .insert_header((
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        // (nosniff comes with every answer: `http::gate::decorate`)
         // Not immutable: the names carry no hash; a short cache keeps a redeploy visible.
         .insert_header((
             header::CACHE_CONTROL,

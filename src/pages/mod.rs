@@ -74,15 +74,8 @@ fn html(t: &impl Template) -> Result<HttpResponse, AppError> {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
-        .insert_header((
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .insert_header((
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .insert_header((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // nosniff, no framing and no referrer come with every answer (`http::gate::decorate`);
+        // a page sets only its own, stricter CSP
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .body(body))
 }
