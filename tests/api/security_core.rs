@@ -38,55 +38,30 @@ async fn the_execute_role_cannot_read_the_reserve_before_a_committed_close() {
     let exec = pg(&app.db.url_as("ggzy_execute")).await;
     let id: uuid::Uuid = l.id.parse().unwrap();
 
+    // Runs `steps` in a transaction, reads the reserve there, rolls back: the error text.
+    let probe = async |steps: String| {
+        exec.batch_execute(&format!("BEGIN; {steps}"))
+            .await
+            .unwrap();
+        let e = refused(
+            exec.query_one("SELECT ggzy_auction_reserve($1)::text", &[&id])
+                .await,
+        );
+        exec.batch_execute("ROLLBACK").await.unwrap();
+        e
+    };
+    let flip =
+        format!("UPDATE auctions SET stage = 'closed', closed_at = ggzy_now() WHERE id = '{id}';");
+    let close = format!("SELECT ggzy_auction_close('{id}', ggzy_now());");
     // 1. the reviewer's attack: flip the stage, read, roll back
-    exec.batch_execute("BEGIN").await.unwrap();
-    exec.execute("UPDATE auctions SET stage = 'closed' WHERE id = $1", &[&id])
-        .await
-        .unwrap();
-    let e = refused(
-        exec.query_one("SELECT ggzy_auction_reserve($1)::text", &[&id])
-            .await,
-    );
+    let e = probe(flip.clone()).await;
     assert!(e.contains("sealed"), "{e}");
-    exec.batch_execute("ROLLBACK").await.unwrap();
-
     // 2. record the close too, in the same transaction, and read before committing
-    exec.batch_execute("BEGIN").await.unwrap();
-    exec.execute(
-        "UPDATE auctions SET stage = 'closed', closed_at = ggzy_now() WHERE id = $1",
-        &[&id],
-    )
-    .await
-    .unwrap();
-    exec.execute("SELECT ggzy_auction_close($1, ggzy_now())", &[&id])
-        .await
-        .unwrap();
-    let e = refused(
-        exec.query_one("SELECT ggzy_auction_reserve($1)::text", &[&id])
-            .await,
-    );
+    let e = probe(format!("{flip} {close}")).await;
     assert!(e.contains("committed"), "{e}");
-    exec.batch_execute("ROLLBACK").await.unwrap();
-
     // 3. the same from inside a savepoint (the close's transaction id is the top-level one)
-    exec.batch_execute("BEGIN").await.unwrap();
-    exec.execute(
-        "UPDATE auctions SET stage = 'closed', closed_at = ggzy_now() WHERE id = $1",
-        &[&id],
-    )
-    .await
-    .unwrap();
-    exec.batch_execute("SAVEPOINT s").await.unwrap();
-    exec.execute("SELECT ggzy_auction_close($1, ggzy_now())", &[&id])
-        .await
-        .unwrap();
-    exec.batch_execute("RELEASE SAVEPOINT s").await.unwrap();
-    let e = refused(
-        exec.query_one("SELECT ggzy_auction_reserve($1)::text", &[&id])
-            .await,
-    );
+    let e = probe(format!("{flip} SAVEPOINT s; {close} RELEASE SAVEPOINT s;")).await;
     assert!(e.contains("committed"), "{e}");
-    exec.batch_execute("ROLLBACK").await.unwrap();
 
     // 4. the close table is nobody's to write: no insert, no delete
     let e = refused(
